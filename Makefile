@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint bench services assets migrate clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
+	touch $@ $(VENV)/.base-installed
+
+## Browser assets (none bundled yet; the pages issue adds the npm build here).
+assets:
+	@true
+
+migrate: $(VENV)/.base-installed
+	$(PY) manage.py migrate --noinput
+
+## Start the web server and a worker on embedded defaults at http://127.0.0.1:$(PORT).
+run: $(VENV)/.base-installed assets
+	@bash deploy/scripts/run-local.sh
+
+## Install what is missing (system packages too, when root) and run the whole suite.
+test: $(VENV)/.dev-installed assets
+	@bash deploy/scripts/ensure-test-services.sh
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/mypy .
+
+clean:
+	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache .run

@@ -1,0 +1,52 @@
+"""Every write to accounts."""
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.models import Role, User
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, email: str = "", role: Role) -> User:
+    user = User(username=username, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    user_set_role(user=user, role=role)
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: Role) -> User:
+    """Put the user in exactly one role group; staff also reach the admin."""
+    user.groups.remove(*Group.objects.filter(name__in=Role.values))
+    user.groups.add(Group.objects.get(name=role))
+    user.is_staff = role == Role.STAFF
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def user_revoke_refresh_tokens(*, user: User) -> int:
+    """Blacklist every refresh token the user holds; returns how many were live."""
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    tokens = list(outstanding)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
+    )
+    return len(tokens)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Access tokens stop at once (authentication checks is_active); refresh tokens are revoked."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_revoke_refresh_tokens(user=user)
+    return user
+
+
+def user_record_login(*, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())

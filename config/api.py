@@ -1,0 +1,103 @@
+"""The one error shape of the API: {"code", "detail", "errors"?} with the right status."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django_ratelimit.exceptions import Ratelimited
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from config.errors import ApplicationError, RateLimited
+
+RATE_LIMIT_RETRY_SECONDS = 60
+
+# DRF's own codes, renamed where ours say more to a client.
+_CODE_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "malformed_request",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "rate_limited",
+}
+
+
+def _flatten(detail: Any) -> Any:
+    """ErrorDetail trees into plain lists of strings, keyed by field."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten(item) for item in detail]
+    return [str(detail)]
+
+
+def _api_exception_body(exc: exceptions.APIException) -> dict[str, Any]:
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return {
+            "code": "invalid",
+            "detail": "Some fields are not valid; see errors.",
+            "errors": _flatten(errors),
+        }
+    code = _CODE_BY_EXCEPTION.get(type(exc))
+    if code is None:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else str(exc.default_code)
+    if isinstance(exc.detail, dict):
+        # simplejwt puts {"detail", "code", "messages"} here; keep the sentence and the code.
+        code = str(exc.detail.get("code", code))
+        sentence = str(exc.detail.get("detail", exc.default_detail))
+    elif isinstance(exc.detail, list):
+        sentence = " ".join(str(item) for item in exc.detail)
+    else:
+        sentence = str(exc.detail)
+    return {"code": code, "detail": sentence}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Ratelimited):
+        exc = RateLimited(RATE_LIMIT_RETRY_SECONDS)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied("You do not have permission to do this.")
+
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response(exc.as_dict(), status=exc.status_code, headers=exc.headers)
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: let Django log it and answer 500
+
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    set_rollback()
+    return Response(_api_exception_body(exc), status=exc.status_code, headers=headers)
+
+
+def error_response(
+    code: str, detail: str, status_code: int, headers: dict[str, str] | None = None
+) -> JsonResponse:
+    """The same shape for plain Django views (404 handler, rate-limited views, ...)."""
+    response = JsonResponse({"code": code, "detail": detail}, status=status_code)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def ratelimited_view(request: HttpRequest, exception: Exception) -> JsonResponse:
+    return error_response(
+        "rate_limited",
+        f"Too many requests; try again in {RATE_LIMIT_RETRY_SECONDS} seconds.",
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        {"Retry-After": str(RATE_LIMIT_RETRY_SECONDS)},
+    )

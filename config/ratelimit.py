@@ -1,0 +1,33 @@
+"""Rate limits on the shared Redis cache, keyed by a client address that cannot be spoofed."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+
+from config.errors import RateLimited
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or with N trusted proxies the address the outermost of them saw.
+
+    Each proxy appends the address it received the request from to X-Forwarded-For, so only the
+    last N entries are trustworthy; anything left of them is whatever the client wrote.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxies:
+        return remote
+    return forwarded[-proxies]
+
+
+def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str) -> None:
+    """Count this request against `key` in `group`; raise RateLimited past `rate`."""
+    usage = get_usage(
+        request, group=group, key=lambda _group, _request: key, rate=rate, increment=True
+    )
+    if usage is not None and usage["should_limit"]:
+        raise RateLimited(retry_after=max(1, int(usage["time_left"])))

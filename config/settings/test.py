@@ -1,0 +1,27 @@
+"""`make test`: the real PostgreSQL and Redis, isolated key spaces."""
+
+from config.env import env
+
+from .base import *  # noqa: F403
+from .base import CACHES, DATABASES, DRAMATIQ_BROKER, STORAGES
+
+SECRET_KEY = "test-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
+DEBUG = False
+DATABASES["default"] = env.db(
+    "TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/video_service"
+)
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
+DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3}
+# A Redis database of its own, so flushing it between tests touches nothing else.
+REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/13")
+CACHES["default"]["LOCATION"] = REDIS_URL
+CACHES["default"]["KEY_PREFIX"] = "video-service-test"
+CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [REDIS_URL], "prefix": "video-service-test"}
+DRAMATIQ_BROKER["OPTIONS"] = {"url": REDIS_URL, "namespace": "video-service-test"}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
+LOG_LEVEL = "WARNING"
+LOGGING["root"]["level"] = "WARNING"
+WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed for tests
+WHITENOISE_USE_FINDERS = True

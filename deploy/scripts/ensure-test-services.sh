@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make test`: make sure what the suite talks to is installed and running.
+set -euo pipefail
+
+as_root() { [ "$(id -u)" = 0 ]; }
+apt_install() {
+  if as_root && command -v apt-get >/dev/null; then
+    [ -n "${_APT_UPDATED:-}" ] || { apt-get update -qq; _APT_UPDATED=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "Missing system packages: $* (install them with apt-get as root)." >&2
+    exit 1
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if ! port_open 5432; then
+  command -v pg_ctlcluster >/dev/null || apt_install postgresql
+  version=$(ls /etc/postgresql | head -n1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+fi
+if ! port_open 6379; then
+  command -v redis-server >/dev/null || apt_install redis-server
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no
+fi
+for _ in $(seq 50); do port_open 5432 && port_open 6379 && break; sleep 0.2; done

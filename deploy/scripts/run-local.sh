@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make run`: migrate, create the admin from the environment, then run web + worker until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+PORT="${PORT:-8000}"
+mkdir -p .run
+pids=()
+
+redis_answers() {  # $1: redis URL
+  "$PY" - "$1" <<'PYEOF'
+import sys, redis
+try:
+    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1, socket_timeout=1).ping()
+except Exception:
+    sys.exit(1)
+PYEOF
+}
+
+if [ -n "${REDIS_URL:-}" ]; then
+  redis_answers "$REDIS_URL" || { echo "REDIS_URL=$REDIS_URL does not answer; start that Redis or unset REDIS_URL." >&2; exit 1; }
+elif redis_answers redis://127.0.0.1:6379/0; then
+  export REDIS_URL=redis://127.0.0.1:6379/0
+else
+  if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "Installing redis-server with apt-get..."
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    else
+      echo "No Redis found: install redis-server (sudo apt-get install redis-server) or set REDIS_URL." >&2
+      exit 1
+    fi
+  fi
+  echo "Starting a private redis-server on 127.0.0.1:6390 (data under .run/)."
+  redis-server --bind 127.0.0.1 --port 6390 --dir "$PWD/.run" --save "" --appendonly no \
+    --logfile "$PWD/.run/redis.log" &
+  pids+=($!)
+  export REDIS_URL=redis://127.0.0.1:6390/0
+  for _ in $(seq 50); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
+fi
+
+"$PY" manage.py migrate --noinput
+"$PY" manage.py ensure_superuser
+
+stop() {
+  trap - INT TERM EXIT
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$PY" manage.py rundramatiq --processes 1 --threads 2 &
+pids+=($!)
+echo "Serving http://127.0.0.1:${PORT}/ (Ctrl-C stops the web server and the worker)"
+"$PY" -m uvicorn config.asgi:application --host 127.0.0.1 --port "$PORT" --no-access-log &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,66 @@
+import pytest
+from django.test import override_settings
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(client, username="coach1", password="wrong", **extra):
+    return client.post(
+        "/api/v1/auth/token", {"username": username, "password": password}, format="json", **extra
+    )
+
+
+def test_eleventh_wrong_password_in_a_minute_is_429(api_client, coach):
+    for _ in range(10):
+        assert attempt(api_client).status_code == 401
+    response = attempt(api_client)
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    # even the right password is refused until the window passes
+    assert attempt(api_client, password=PASSWORD).status_code == 429
+
+
+def test_limit_per_username_across_addresses(api_client, coach):
+    for i in range(10):
+        assert attempt(api_client, REMOTE_ADDR=f"10.0.0.{i}").status_code == 401
+    assert attempt(api_client, REMOTE_ADDR="10.0.1.1").status_code == 429
+    # another account from a fresh address is not affected
+    assert attempt(api_client, username="other", REMOTE_ADDR="10.0.2.1").status_code == 401
+
+
+def test_limit_per_address_across_usernames(api_client, db):
+    for i in range(10):
+        assert attempt(api_client, username=f"user{i}").status_code == 401
+    assert attempt(api_client, username="user-new").status_code == 429
+
+
+def test_rotating_forwarded_for_does_not_escape(api_client, db):
+    for i in range(10):
+        response = attempt(api_client, username=f"u{i}", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        assert response.status_code == 401
+    response = attempt(api_client, username="u-last", HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert response.status_code == 429
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_one_trusted_proxy_the_appended_address_counts(api_client, db):
+    # The client forges a left-hand entry; the proxy appends the real one (198.51.100.7).
+    for i in range(10):
+        forwarded = f"203.0.113.{i}, 198.51.100.7"
+        assert (
+            attempt(api_client, username=f"u{i}", HTTP_X_FORWARDED_FOR=forwarded).status_code == 401
+        )
+    blocked = attempt(api_client, username="u-x", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
+    assert blocked.status_code == 429
+    other_client = attempt(api_client, username="u-y", HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert other_client.status_code == 401
+
+
+@override_settings(TOKEN_RATE_LIMIT="3/m")
+def test_rate_is_configurable(api_client, db):
+    for _ in range(3):
+        assert attempt(api_client).status_code == 401
+    assert attempt(api_client).status_code == 429
