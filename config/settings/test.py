@@ -22,6 +22,6 @@ DRAMATIQ_BROKER["OPTIONS"] = {"url": REDIS_URL, "namespace": "video-service-test
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 LOG_LEVEL = "WARNING"
-LOGGING["root"]["level"] = "WARNING"
+LOGGING = {**LOGGING, "root": {"handlers": ["stdout"], "level": "WARNING"}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed for tests
 WHITENOISE_USE_FINDERS = True
