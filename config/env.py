@@ -8,4 +8,5 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A developer's .env (see .env.example) is read when present; real environment variables win.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# One image for the web server and the worker (docker-compose.yml and k8s/ pick the command).
+
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential \
+ && rm -rf /var/lib/apt/lists/*
+COPY requirements/base.txt /tmp/base.txt
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install -r /tmp/base.txt
+
+FROM python:3.11-slim-bookworm AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    PORT=8000
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY --chown=app:app . /app
+# Static files are built into the image; the settings need placeholders only to import.
+RUN SECRET_KEY=build-only-placeholder-build-only-placeholder-build-only \
+    CLAMAV_ADDRESS=build:3310 \
+    python manage.py collectstatic --noinput
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
+# Web by default; the worker runs: python manage.py rundramatiq --processes 2 --threads 2
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port ${PORT} --no-access-log --lifespan off --proxy-headers --log-config deploy/uvicorn-logging.json"]
