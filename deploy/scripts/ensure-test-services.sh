@@ -25,3 +25,7 @@ if ! port_open 6379; then
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no
 fi
 for _ in $(seq 50); do port_open 5432 && port_open 6379 && break; sleep 0.2; done
+# The test runner creates test_video_service itself; the base database keeps Django's
+# migration-consistency check (makemigrations --check) quiet.
+psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='video_service'" \
+  | grep -q 1 || psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE video_service" || true
