@@ -10,12 +10,25 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from videos.tus import TusApp  # noqa: E402
+from videos.uploads import UploadSizeGuard  # noqa: E402
+
+TUS_PREFIX = "/api/v1/uploads"
+tus_app = AuthMiddlewareStack(TusApp())
+django_app = UploadSizeGuard(django_asgi_app)
+
+
+async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]
+    """Resumable uploads stream outside Django's view layer; everything else goes to Django."""
+    if scope["path"].startswith(TUS_PREFIX):
+        await tus_app(scope, receive, send)
+    else:
+        await django_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "http": http_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

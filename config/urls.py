@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -7,6 +6,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
+from videos import views as video_views
 from config.api import error_response
 
 urlpatterns = [
@@ -19,12 +19,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("accounts.urls")),
+    path("api/v1/", include("videos.urls")),
+    path("media/<int:expires>/<str:signature>/<path:key>", video_views.media, name="media"),
 ]
-
-if settings.DEBUG and not getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "channels",
     "storages",
     "accounts",
+    "videos",
+    "processing",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +124,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+MEDIA_URL_TTL = env.int("MEDIA_URL_TTL", default=3600)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _s3_options = {
@@ -131,10 +134,10 @@ if AWS_STORAGE_BUCKET_NAME:
         "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
         "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
         "default_acl": None,
-        "file_overwrite": True,  # keys are server-generated and deterministic
+        "file_overwrite": False,
         "querystring_auth": True,
-        "querystring_expire": env.int("MEDIA_URL_EXPIRE_SECONDS", default=3600),
-        "custom_domain": env("CLOUDFRONT_DOMAIN", default="") or None,
+        "querystring_expire": MEDIA_URL_TTL,
+        "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default="") or None,
         "cloudfront_key_id": env("CLOUDFRONT_KEY_ID", default="") or None,
         "cloudfront_key": env("CLOUDFRONT_PRIVATE_KEY", default="") or None,
     }
@@ -204,6 +207,12 @@ READY_CHECK_TIMEOUT_SECONDS = env.float("READY_CHECK_TIMEOUT_SECONDS", default=2
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024**3)
 MAX_VIDEO_SECONDS = env.int("MAX_VIDEO_SECONDS", default=2 * 3600)
 CLAMAV_ADDRESS = env("CLAMAV_ADDRESS", default="")
+# Must not exceed clamd's StreamMaxLength: bytes past it are recorded as not scanned.
+CLAMAV_STREAM_MAX_BYTES = env.int("CLAMAV_STREAM_MAX_BYTES", default=1024**3)
+MAX_USER_STORAGE_BYTES = env.int("MAX_USER_STORAGE_BYTES", default=50 * 1024**3)
+UPLOAD_RATE_LIMIT = env("UPLOAD_RATE_LIMIT", default="30/h")
+TUS_EXPIRATION_SECONDS = env.int("TUS_EXPIRATION_SECONDS", default=24 * 3600)
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 
 # --- i18n --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,209 @@
+"""The one door to ffmpeg and ffprobe: argv lists, hardening flags, timeouts, process groups.
+
+Inputs are hostile. Every invocation reads only local files (`-protocol_whitelist file`) through
+an allowlist of demuxers (`-format_whitelist`): an HLS playlist or ffconcat script renamed .mp4
+that points at another file is refused before anything is opened.
+"""
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# The mov/mp4 family and matroska/webm: what phones, cameras and browsers record.
+ALLOWED_DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
+HARDENING = ["-protocol_whitelist", "file", "-format_whitelist", ALLOWED_DEMUXERS]
+MAX_PIXELS = 3840 * 2160
+LOG_TAIL_LINES = 40
+
+
+class MediaError(Exception):
+    """Media we will not or cannot handle; `code` is what the video records."""
+
+    def __init__(self, code: str, message: str, log_tail: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.log_tail = log_tail
+
+
+class ProcessTimeout(MediaError):
+    def __init__(self, argv0: str, seconds: float, log_tail: str = "") -> None:
+        super().__init__(
+            "transcode_timeout", f"{argv0} did not finish within {seconds:.0f} s", log_tail
+        )
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    format_name: str
+    duration: float
+    width: int
+    height: int
+    fps: float
+    video_codec: str
+    audio_codec: str
+    rotation: int
+    has_audio: bool
+    bit_rate: int
+
+    @property
+    def display_width(self) -> int:
+        return self.height if self.rotation % 180 else self.width
+
+    @property
+    def display_height(self) -> int:
+        return self.width if self.rotation % 180 else self.height
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    on_stdout_line: Callable[[str], None] | None = None,
+) -> str:
+    """Run argv in its own process group; kill the whole group on timeout. Returns stdout.
+
+    stderr is kept as a bounded tail for error messages; stdout lines may be streamed to a
+    callback (ffmpeg's -progress pipe:1).
+    """
+    process = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        text=True,
+        errors="replace",
+    )
+    try:
+        if on_stdout_line is None:
+            stdout, stderr = process.communicate(timeout=timeout)
+        else:
+            stdout, stderr = _stream(process, on_stdout_line, timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        _, stderr = process.communicate()
+        raise ProcessTimeout(Path(argv[0]).name, timeout, _tail(stderr)) from None
+    except BaseException:
+        kill_group(process)
+        process.communicate()
+        raise
+    if process.returncode != 0:
+        raise MediaError(
+            "corrupt_media",
+            f"{Path(argv[0]).name} failed (exit {process.returncode})",
+            _tail(stderr),
+        )
+    return stdout
+
+
+def _stream(
+    process: subprocess.Popen[str], on_line: Callable[[str], None], timeout: float
+) -> tuple[str, str]:
+    """Feed stdout lines to `on_line` while a thread keeps stderr's tail; a timer enforces the
+    deadline by killing the group, which ends the stdout loop."""
+    stderr_tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True)
+    timed_out = threading.Event()
+
+    def expire() -> None:
+        timed_out.set()
+        kill_group(process)
+
+    timer = threading.Timer(timeout, expire)
+    reader.start()
+    timer.start()
+    try:
+        for line in process.stdout or []:
+            on_line(line.rstrip("\n"))
+        process.wait()
+    finally:
+        timer.cancel()
+    reader.join(timeout=5)
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(process.args, timeout)
+    return "", "".join(stderr_tail)
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _tail(text: str | None) -> str:
+    return "\n".join((text or "").strip().splitlines()[-LOG_TAIL_LINES:])
+
+
+def _fraction(value: str | None) -> float:
+    try:
+        number = Fraction(value or "0")
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+    return float(number)
+
+
+def _rotation(stream: dict) -> int:
+    for side_data in stream.get("side_data_list", []):
+        if "rotation" in side_data:
+            return int(round(float(side_data["rotation"]))) % 360
+    tag = stream.get("tags", {}).get("rotate")
+    return int(tag) % 360 if tag and tag.lstrip("-").isdigit() else 0
+
+
+def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
+    """What the file is, read by ffprobe under the hardening rules; MediaError when unusable."""
+    argv = [
+        "ffprobe", "-v", "error", *HARDENING,
+        "-print_format", "json", "-show_format", "-show_streams", str(path),
+    ]  # fmt: skip
+    try:
+        output = run(argv, timeout=timeout)
+    except ProcessTimeout:
+        raise
+    except MediaError as error:
+        raise MediaError(
+            "unsupported_format",
+            "This file is not a video we can read (MP4, MOV, MKV or WebM).",
+            error.log_tail,
+        ) from None
+    data = json.loads(output or "{}")
+    streams = data.get("streams", [])
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video"
+            and not s.get("disposition", {}).get("attached_pic")
+        ),
+        None,
+    )
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    if video is None:
+        raise MediaError("no_video_stream", "The file has no video picture (audio only?).")
+    fmt = data.get("format", {})
+    duration = _fraction(fmt.get("duration")) or _fraction(video.get("duration"))
+    fps = _fraction(video.get("avg_frame_rate")) or _fraction(video.get("r_frame_rate"))
+    return MediaInfo(
+        format_name=fmt.get("format_name", ""),
+        duration=duration,
+        width=int(video.get("width") or 0),
+        height=int(video.get("height") or 0),
+        fps=round(fps, 3),
+        video_codec=video.get("codec_name", ""),
+        audio_codec=(audio or {}).get("codec_name", ""),
+        rotation=_rotation(video),
+        has_audio=audio is not None,
+        bit_rate=int(fmt.get("bit_rate") or 0),
+    )

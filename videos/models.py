@@ -1,0 +1,172 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class VideoStatus(models.TextChoices):
+    UPLOADING = "uploading", "Uploading"
+    UPLOADED = "uploaded", "Uploaded"
+    SCANNING = "scanning", "Scanning"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+
+
+class ScanStatus(models.TextChoices):
+    PENDING = "pending", "Not scanned yet"
+    CLEAN = "clean", "Clean"
+    PARTIAL = "partial", "Partially scanned (over the scanner's limits)"
+    NOT_SCANNED = "not_scanned", "Not scanned (no scanner configured)"
+    INFECTED = "infected", "Malware found"
+
+
+class Moderation(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    HIDDEN = "hidden", "Hidden by a moderator"
+
+
+class SharePermission(models.TextChoices):
+    VIEW = "view", "View"
+    ANNOTATE = "annotate", "Annotate"
+
+
+def original_key(video: "Video", filename: str) -> str:
+    """Server-generated storage key; the user's filename is display text only."""
+    return f"videos/{video.pk}/original"
+
+
+class Video(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    original_filename = models.CharField(max_length=255, blank=True)
+    original = models.FileField(upload_to=original_key, max_length=500, blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    status = models.CharField(
+        max_length=16, choices=VideoStatus.choices, default=VideoStatus.UPLOADING, db_index=True
+    )
+    status_code = models.CharField(max_length=64, blank=True)
+    status_message = models.CharField(max_length=500, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    scan_status = models.CharField(
+        max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING
+    )
+    scan_detail = models.CharField(max_length=300, blank=True)
+
+    # Media facts, filled by processing.
+    duration = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+    video_codec = models.CharField(max_length=32, blank=True)
+    audio_codec = models.CharField(max_length=32, blank=True)
+    rotation = models.SmallIntegerField(default=0)
+
+    # Outputs, filled by processing (deterministic keys under videos/{id}/).
+    hls_master = models.FileField(max_length=500, blank=True)
+    poster = models.FileField(max_length=500, blank=True)
+    storyboard = models.FileField(max_length=500, blank=True)
+
+    moderation = models.CharField(
+        max_length=16, choices=Moderation.choices, default=Moderation.VISIBLE
+    )
+    moderation_reason = models.CharField(max_length=500, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="video_progress_0_100"
+            ),
+            models.CheckConstraint(condition=Q(size__gte=0), name="video_size_not_negative"),
+            models.CheckConstraint(
+                condition=Q(moderation="visible") | ~Q(moderation_reason=""),
+                name="video_hidden_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.pk})"
+
+
+class Quality(models.TextChoices):
+    HD = "hd", "HD"
+    SD = "sd", "SD"
+    MOBILE = "mobile", "Mobile"
+
+
+class Rendition(models.Model):
+    """One encoded rendition: a progressive MP4 that also backs its HLS variant."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="renditions")
+    quality = models.CharField(max_length=16, choices=Quality.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    fps = models.FloatField(null=True, blank=True)
+    bitrate = models.PositiveIntegerField(help_text="bits per second")
+    size = models.BigIntegerField()
+    codecs = models.CharField(max_length=64, blank=True)
+    file = models.FileField(max_length=500)
+    playlist = models.FileField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-height"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "quality"], name="rendition_unique_quality")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video_id} {self.quality} {self.width}x{self.height}"
+
+
+class VideoShare(models.Model):
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_shares"
+    )
+    permission = models.CharField(max_length=16, choices=SharePermission.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["video", "user"], name="video_share_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video_id} -> {self.user_id} ({self.permission})"
+
+
+class TusUpload(models.Model):
+    """The state of a resumable upload; its bytes are parts in storage under uploads/{id}/."""
+
+    video = models.OneToOneField(
+        Video, on_delete=models.CASCADE, primary_key=True, related_name="tus_upload"
+    )
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    parts = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+    # A PATCH holds the lock while it streams; a heartbeat older than the stale limit frees it.
+    lock_token = models.CharField(max_length=32, blank=True)
+    lock_heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offset__gte=0) & Q(offset__lte=models.F("length")),
+                name="tus_offset_within_length",
+            )
+        ]

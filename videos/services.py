@@ -1,0 +1,258 @@
+"""Every write to videos: creation from an upload, lifecycle transitions, sharing, deletion."""
+
+import logging
+import unicodedata
+import uuid
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from processing import clamav, ffmpeg
+from videos import storage
+from videos.models import ScanStatus, SharePermission, Video, VideoShare, VideoStatus
+from videos.permissions import may_receive_share
+
+logger = logging.getLogger(__name__)
+
+# Statuses from which a video may be (re)processed, and those that mean "work under way".
+REPROCESSABLE = [VideoStatus.READY, VideoStatus.FAILED, VideoStatus.UPLOADED]
+IN_FLIGHT = [VideoStatus.UPLOADED, VideoStatus.SCANNING, VideoStatus.PROCESSING]
+
+
+class QuotaExceeded(PayloadTooLarge):
+    code = "quota_exceeded"
+    default_detail = "This upload would exceed your storage quota; delete some videos first."
+
+
+def sanitise_filename(name: str) -> str:
+    """Display text only: no path, no control or bidi characters, at most 255 characters."""
+    name = PureWindowsPath(PurePosixPath(name or "").name).name
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return name.strip()[:255] or "video"
+
+
+def sanitise_text(value: str, *, max_length: int, multiline: bool = False) -> str:
+    allowed = {"\n", "\t"} if multiline else set()
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C")
+    return value.strip()[:max_length]
+
+
+def user_stored_bytes(*, user: User) -> int:
+    stored = Video.objects.filter(owner=user).aggregate(total=Sum("size"))["total"] or 0
+    pending = (
+        Video.objects.filter(owner=user, status=VideoStatus.UPLOADING)
+        .aggregate(total=Sum("tus_upload__length"))["total"]
+        or 0
+    )
+    return int(stored) + int(pending)
+
+
+def check_quota(*, user: User, incoming_bytes: int) -> None:
+    if user_stored_bytes(user=user) + incoming_bytes > settings.MAX_USER_STORAGE_BYTES:
+        raise QuotaExceeded()
+
+
+def check_upload_size(size: int) -> None:
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(
+            f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes this service accepts."
+        )
+    if size == 0:
+        raise Unprocessable("The file is empty.", code="empty_file")
+
+
+def inspect_media(local_path: str) -> ffmpeg.MediaInfo:
+    """Decide quickly whether a local file is a video we accept (ffprobe, hardened)."""
+    try:
+        info = ffmpeg.probe(local_path, timeout=30)
+    except ffmpeg.MediaError as error:
+        raise Unprocessable(error.message, code=error.code) from None
+    if info.width <= 0 or info.height <= 0:
+        raise Unprocessable("The video has no picture size.", code="unsupported_format")
+    return info
+
+
+class MalwareDetected(Unprocessable):
+    code = "malware_detected"
+    default_detail = "The file contains malware and was deleted."
+
+
+def scan_local_file(path: str, size: int) -> tuple[ScanStatus, str]:
+    """Scan with clamd when one is configured and answering.
+
+    Returns the scan status to record: CLEAN/PARTIAL, INFECTED (with the signature), PENDING
+    when clamd could not be reached (the worker retries; never clean), NOT_SCANNED without clamd.
+    """
+    if not settings.CLAMAV_ADDRESS:
+        return ScanStatus.NOT_SCANNED, "No virus scanner is configured."
+    try:
+        with open(path, "rb") as stream:
+            result = clamav.scan_stream(stream, size=size)
+    except clamav.ScannerUnavailable as error:
+        logger.warning("clamd unavailable at upload; the worker will scan", extra={"error": str(error)})
+        return ScanStatus.PENDING, ""
+    if not result.clean:
+        return ScanStatus.INFECTED, result.signature
+    if result.partial:
+        return ScanStatus.PARTIAL, f"Only the first {settings.CLAMAV_STREAM_MAX_BYTES} bytes were scanned."
+    return ScanStatus.CLEAN, ""
+
+
+def video_ingest(
+    *,
+    owner: User,
+    title: str,
+    description: str = "",
+    filename: str,
+    local_path: str,
+    size: int,
+    sha256: str,
+    video_id: uuid.UUID | None = None,
+) -> Video:
+    """Turn a fully received upload (a file on local disk) into a video, or refuse it.
+
+    Order: size, malware scan, content probe, then storage; a refused upload stores nothing.
+    An infected upload is kept as a `rejected` video without its file, so the owner sees why.
+    """
+    check_upload_size(size)
+    video = Video.objects.filter(pk=video_id).first() if video_id else None
+    if video is None:
+        video = Video(id=video_id or uuid.uuid4(), owner=owner)
+    video.title = sanitise_text(title, max_length=200) or sanitise_filename(filename)
+    video.description = sanitise_text(description, max_length=5000, multiline=True)
+    video.original_filename = sanitise_filename(filename)
+    video.size = size
+    video.sha256 = sha256
+    video.scan_status, video.scan_detail = scan_local_file(local_path, size)
+
+    if video.scan_status == ScanStatus.INFECTED:
+        video.status = VideoStatus.REJECTED
+        video.status_code = MalwareDetected.code
+        video.status_message = f"Malware found ({video.scan_detail}); the file was deleted."
+        video.size = 0
+        video.save()
+        raise MalwareDetected(video.status_message)
+
+    inspect_media(local_path)
+    key = f"{storage.video_prefix(video.pk)}original"
+    try:
+        default_storage.delete(key)  # a retried completion replaces, never suffixes
+        with open(local_path, "rb") as handle:
+            video.original.name = default_storage.save(key, File(handle))
+    except OSError as error:
+        raise ServiceUnavailable("Storage is unavailable; try the upload again.") from error
+    video.status = VideoStatus.UPLOADED
+    video.progress = 0
+    with transaction.atomic():
+        video.save()
+        enqueue_processing(video_id=video.pk)
+    return video
+
+
+def enqueue_processing(*, video_id: uuid.UUID) -> None:
+    """Send the processing message once the transaction commits.
+
+    If the broker is down the video stays `uploaded`; the sweeper enqueues it later.
+    """
+
+    def send() -> None:
+        from processing.actors import process_video
+
+        try:
+            process_video.send(str(video_id))
+        except Exception:  # the broker's errors vary by transport; the sweeper retries
+            logger.warning("could not enqueue processing; the sweeper will", exc_info=True,
+                           extra={"video_id": str(video_id)})
+
+    transaction.on_commit(send)
+
+
+def video_transition(
+    *, video_id: uuid.UUID | str, from_statuses: list[VideoStatus], to: VideoStatus, **fields: Any
+) -> bool:
+    """Move a video between statuses only if it is still in one of `from_statuses`."""
+    updated = Video.objects.filter(pk=video_id, status__in=from_statuses).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
+    return updated == 1
+
+
+def video_update(*, video: Video, title: str | None = None, description: str | None = None) -> Video:
+    fields = []
+    if title is not None:
+        cleaned = sanitise_text(title, max_length=200)
+        if not cleaned:
+            raise ApplicationError(errors={"title": ["The title cannot be empty."]})
+        video.title = cleaned
+        fields.append("title")
+    if description is not None:
+        video.description = sanitise_text(description, max_length=5000, multiline=True)
+        fields.append("description")
+    if fields:
+        video.save(update_fields=[*fields, "updated_at"])
+    return video
+
+
+def video_delete(*, video: Video) -> None:
+    """Remove every stored file of the video, its annotations and voice-overs, then the row."""
+    from processing.services import jobs_cancel_for_video
+
+    jobs_cancel_for_video(video_id=video.pk)
+    try:
+        storage.delete_prefix(storage.video_prefix(video.pk))
+        storage.delete_prefix(storage.upload_prefix(video.pk))
+    except OSError as error:
+        raise ServiceUnavailable("Storage is unavailable; the video was kept.") from error
+    for hook in VIDEO_DELETE_HOOKS:
+        hook(video)
+    video.delete()
+
+
+# Other apps (annotations) register here what they must remove with a video.
+VIDEO_DELETE_HOOKS: list[Any] = []
+
+
+@transaction.atomic
+def video_share(*, video: Video, user: User, permission: SharePermission) -> VideoShare:
+    if user.pk == video.owner_id:
+        raise ApplicationError(errors={"username": ["The owner already has every right."]})
+    if not user.is_active:
+        raise ApplicationError(errors={"username": ["No such user."]})
+    if not may_receive_share(user, permission):
+        raise ApplicationError(
+            errors={"permission": ["Only coaches and staff can be given annotate."]}
+        )
+    share, _ = VideoShare.objects.update_or_create(
+        video=video, user=user, defaults={"permission": permission}
+    )
+    return share
+
+
+def video_unshare(*, video: Video, user: User) -> bool:
+    deleted, _ = VideoShare.objects.filter(video=video, user=user).delete()
+    return deleted > 0
+
+
+def video_reprocess(*, video: Video) -> Video:
+    if not video_transition(
+        video_id=video.pk, from_statuses=REPROCESSABLE, to=VideoStatus.UPLOADED,
+        progress=0, status_code="", status_message="",
+    ):  # fmt: skip
+        raise ApplicationError(
+            "The video is being processed already, or cannot be processed.",
+            code="conflict",
+            status_code=409,
+        )
+    enqueue_processing(video_id=video.pk)
+    video.refresh_from_db()
+    return video

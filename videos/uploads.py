@@ -1,0 +1,111 @@
+"""Receiving upload bytes: hashed and size-checked while they stream, never held in memory."""
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+from config.errors import PayloadTooLarge
+
+# Multipart framing and the small text fields around the file.
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+class HashingUploadHandler(TemporaryFileUploadHandler):
+    """Streams each file to a temporary file, computing sha256 and enforcing the size cap."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.sha256 = hashlib.sha256()
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > settings.MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge(
+                f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes "
+                "this service accepts."
+            )
+        self.sha256.update(raw_data)
+        return super().receive_data_chunk(raw_data, start)
+
+    def file_complete(self, file_size: int) -> TemporaryUploadedFile:
+        uploaded = super().file_complete(file_size)
+        uploaded.sha256 = self.sha256.hexdigest()  # type: ignore[attr-defined]
+        return uploaded
+
+
+class UploadSizeGuard:
+    """ASGI middleware: refuse an oversized plain upload before Django reads its body.
+
+    Django's ASGI handler reads the whole body before any view runs, so the cap is enforced
+    here: from Content-Length at once, and by counting while the body streams in.
+    """
+
+    PATH = re.compile(r"^/api/v1/videos/?$")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not self.PATH.match(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        limit = settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    @staticmethod
+    async def _refuse(send: Any) -> None:
+        body = json.dumps(
+            {
+                "code": "file_too_large",
+                "detail": f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes "
+                "this service accepts.",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

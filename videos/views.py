@@ -1,0 +1,97 @@
+"""Private media behind signed, expiring URLs, with HTTP Range support (seeking, HLS)."""
+
+import mimetypes
+import re
+from collections.abc import Iterator
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_http_methods
+
+from config.api import error_response
+from videos.storage import verify_media_signature
+
+CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+    ".webm": "audio/webm",
+    ".m4a": "audio/mp4",
+    ".json": "application/json",
+}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 256 * 1024
+
+
+def _content_type(key: str) -> str:
+    for suffix, content_type in CONTENT_TYPES.items():
+        if key.endswith(suffix):
+            return content_type
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) inclusive for a single satisfiable range; None when unsatisfiable."""
+    match = _RANGE.match(header.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:  # suffix range: the last N bytes
+        length = int(last)
+        return (max(0, size - length), size - 1) if length else None
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    return (start, end) if start <= end and start < size else None
+
+
+def _slice(handle, start: int, length: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    try:
+        handle.seek(start)
+        while length > 0:
+            data = handle.read(min(CHUNK, length))
+            if not data:
+                break
+            length -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+@require_http_methods(["GET", "HEAD"])
+def media(request: HttpRequest, expires: int, signature: str, key: str) -> HttpResponse:
+    if ".." in key.split("/") or not verify_media_signature(key, expires, signature):
+        return error_response(
+            "invalid_signature", "This media link is invalid or has expired.", 403
+        )
+    try:
+        size = default_storage.size(key)
+        handle = default_storage.open(key, "rb")
+    except (FileNotFoundError, OSError):
+        return error_response("not_found", "Not found.", 404)
+
+    content_type = _content_type(key)
+    range_header = request.headers.get("Range")
+    if range_header:
+        byte_range = _byte_range(range_header, size)
+        if byte_range is None:
+            handle.close()
+            response = error_response("range_not_satisfiable", "Range not satisfiable.", 416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        start, end = byte_range
+        response = StreamingHttpResponse(
+            _slice(handle, start, end - start + 1), status=206, content_type=content_type
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
+    else:
+        response = FileResponse(handle, content_type=content_type)
+        response["Content-Length"] = str(size)
+    response["Accept-Ranges"] = "bytes"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    if request.GET.get("download") or key.endswith("/original"):
+        response["Content-Disposition"] = "attachment"
+    return response
