@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.functional import cached_property
 
 
 class Role(models.TextChoices):
@@ -16,9 +17,12 @@ class User(AbstractUser):
     class Meta:
         db_table = "accounts_user"
 
-    @property
+    @cached_property
     def role(self) -> str | None:
-        """The user's role: the name of their role group (superusers count as staff)."""
+        """The user's role: the name of their role group (superusers count as staff).
+
+        Cached per instance: permission checks ask it many times per request.
+        """
         names = {group.name for group in self.groups.all()}
         for role in Role:
             if role.value in names:

@@ -26,6 +26,7 @@ def user_set_role(*, user: User, role: Role) -> User:
     user.groups.add(Group.objects.get(name=role))
     user.is_staff = role == Role.STAFF
     user.save(update_fields=["is_staff"])
+    user.__dict__.pop("role", None)  # drop the cached value
     return user
 
 

@@ -6,8 +6,8 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
-from videos import views as video_views
 from config.api import error_response
+from videos import views as video_views
 
 urlpatterns = [
     path("health", health.health, name="health"),

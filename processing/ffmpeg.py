@@ -184,8 +184,7 @@ def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
         (
             s
             for s in streams
-            if s.get("codec_type") == "video"
-            and not s.get("disposition", {}).get("attached_pic")
+            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
         ),
         None,
     )

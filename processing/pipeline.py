@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def _fail(video_id: str, code: str, message: str, status: VideoStatus = VideoStatus.FAILED) -> None:
-    Video.objects.filter(pk=video_id).update(status=status, status_code=code, status_message=message[:500])
+    Video.objects.filter(pk=video_id).update(
+        status=status, status_code=code, status_message=message[:500]
+    )
 
 
 def process_video(*, video_id: str) -> None:
@@ -50,7 +52,9 @@ def process_video(*, video_id: str) -> None:
 
 
 def scan(video: Video, source: Path) -> None:
-    video_transition(video_id=video.pk, from_statuses=[VideoStatus.UPLOADED], to=VideoStatus.SCANNING)
+    video_transition(
+        video_id=video.pk, from_statuses=[VideoStatus.UPLOADED], to=VideoStatus.SCANNING
+    )
     if not settings.CLAMAV_ADDRESS:
         Video.objects.filter(pk=video.pk).update(
             scan_status=ScanStatus.NOT_SCANNED, scan_detail="No virus scanner is configured."

@@ -1,8 +1,54 @@
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import make_user
+from tests.services import AsgiServer, start_clamd
+
+
+@pytest.fixture(scope="session")
+def clamd_address(tmp_path_factory):
+    """A real clamd for the whole run; its database holds only an EICAR signature."""
+    process, address = start_clamd(
+        tmp_path_factory.mktemp("clamd"), django_settings.CLAMAV_STREAM_MAX_BYTES
+    )
+    yield address
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path, clamd_address):
+    """Each test stores media in its own folder and scans with the real clamd."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": "/media/"},
+        },
+    }
+    settings.CLAMAV_ADDRESS = clamd_address
+    yield
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    from tests.media import make_clip
+
+    folder = tmp_path_factory.mktemp("clips")
+    return {
+        "landscape": make_clip(folder / "landscape.mp4"),
+        "noaudio": make_clip(folder / "noaudio.mp4", audio=False),
+        "webm": make_clip(folder / "clip.mkv", container="mkv"),
+    }
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    with AsgiServer() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

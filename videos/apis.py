@@ -53,7 +53,9 @@ def check_may_upload(request: Request) -> None:
 class VideoListCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(parameters=[VideoListFilterSerializer], responses=VideoOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[VideoListFilterSerializer], responses=VideoOutputSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         filters = VideoListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -115,7 +117,9 @@ class VideoDetailApi(APIView):
     @extend_schema(request=VideoUpdateInputSerializer, responses=VideoOutputSerializer)
     def patch(self, request: Request, video_id: str) -> Response:
         video = selectors.video_get(user=request.user, video_id=video_id)
-        _forbid_unless(permissions.can_edit(request.user, video), "Only the owner may edit this video.")
+        _forbid_unless(
+            permissions.can_edit(request.user, video), "Only the owner may edit this video."
+        )
         serializer = VideoUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.video_update(video=video, **serializer.validated_data)
@@ -125,7 +129,9 @@ class VideoDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, video_id: str) -> Response:
         video = selectors.video_get(user=request.user, video_id=video_id)
-        _forbid_unless(permissions.can_edit(request.user, video), "Only the owner may delete this video.")
+        _forbid_unless(
+            permissions.can_edit(request.user, video), "Only the owner may delete this video."
+        )
         services.video_delete(video=video)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -141,7 +147,9 @@ class VideoShareCreateApi(APIView):
     @extend_schema(request=VideoShareInputSerializer, responses={201: VideoShareInputSerializer})
     def post(self, request: Request, video_id: str) -> Response:
         video = selectors.video_get(user=request.user, video_id=video_id)
-        _forbid_unless(permissions.can_edit(request.user, video), "Only the owner may share this video.")
+        _forbid_unless(
+            permissions.can_edit(request.user, video), "Only the owner may share this video."
+        )
         serializer = VideoShareInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = User.objects.filter(
@@ -162,7 +170,9 @@ class VideoShareDeleteApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, video_id: str, username: str) -> Response:
         video = selectors.video_get(user=request.user, video_id=video_id)
-        _forbid_unless(permissions.can_edit(request.user, video), "Only the owner may change sharing.")
+        _forbid_unless(
+            permissions.can_edit(request.user, video), "Only the owner may change sharing."
+        )
         user = User.objects.filter(username=username).first()
         if user is None or not services.video_unshare(video=video, user=user):
             raise NotFound("This video is not shared with that user.")

@@ -25,7 +25,9 @@ def _with_relations(queryset: QuerySet[Video]) -> QuerySet[Video]:
     )
 
 
-def video_list(*, user: User | AnonymousUser, filters: VideoFilters | None = None) -> QuerySet[Video]:
+def video_list(
+    *, user: User | AnonymousUser, filters: VideoFilters | None = None
+) -> QuerySet[Video]:
     filters = filters or {}
     queryset = Video.objects.filter(visible_videos_q(user))
     if status := filters.get("status"):

@@ -50,8 +50,9 @@ def sanitise_text(value: str, *, max_length: int, multiline: bool = False) -> st
 def user_stored_bytes(*, user: User) -> int:
     stored = Video.objects.filter(owner=user).aggregate(total=Sum("size"))["total"] or 0
     pending = (
-        Video.objects.filter(owner=user, status=VideoStatus.UPLOADING)
-        .aggregate(total=Sum("tus_upload__length"))["total"]
+        Video.objects.filter(owner=user, status=VideoStatus.UPLOADING).aggregate(
+            total=Sum("tus_upload__length")
+        )["total"]
         or 0
     )
     return int(stored) + int(pending)
@@ -99,12 +100,17 @@ def scan_local_file(path: str, size: int) -> tuple[ScanStatus, str]:
         with open(path, "rb") as stream:
             result = clamav.scan_stream(stream, size=size)
     except clamav.ScannerUnavailable as error:
-        logger.warning("clamd unavailable at upload; the worker will scan", extra={"error": str(error)})
+        logger.warning(
+            "clamd unavailable at upload; the worker will scan", extra={"error": str(error)}
+        )
         return ScanStatus.PENDING, ""
     if not result.clean:
         return ScanStatus.INFECTED, result.signature
     if result.partial:
-        return ScanStatus.PARTIAL, f"Only the first {settings.CLAMAV_STREAM_MAX_BYTES} bytes were scanned."
+        return (
+            ScanStatus.PARTIAL,
+            f"Only the first {settings.CLAMAV_STREAM_MAX_BYTES} bytes were scanned.",
+        )
     return ScanStatus.CLEAN, ""
 
 
@@ -171,8 +177,11 @@ def enqueue_processing(*, video_id: uuid.UUID) -> None:
         try:
             process_video.send(str(video_id))
         except Exception:  # the broker's errors vary by transport; the sweeper retries
-            logger.warning("could not enqueue processing; the sweeper will", exc_info=True,
-                           extra={"video_id": str(video_id)})
+            logger.warning(
+                "could not enqueue processing; the sweeper will",
+                exc_info=True,
+                extra={"video_id": str(video_id)},
+            )
 
     transaction.on_commit(send)
 
@@ -187,7 +196,9 @@ def video_transition(
     return updated == 1
 
 
-def video_update(*, video: Video, title: str | None = None, description: str | None = None) -> Video:
+def video_update(
+    *, video: Video, title: str | None = None, description: str | None = None
+) -> Video:
     fields = []
     if title is not None:
         cleaned = sanitise_text(title, max_length=200)

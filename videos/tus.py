@@ -97,7 +97,9 @@ def parse_metadata(header: str) -> dict[str, str]:
 def encode_metadata(video: Video) -> str:
     values = {"filename": video.original_filename, "title": video.title}
     return ",".join(
-        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items() if value
+        f"{key} {base64.b64encode(value.encode()).decode()}"
+        for key, value in values.items()
+        if value
     )
 
 
@@ -188,7 +190,9 @@ def _heartbeat(upload_id: uuid.UUID, token: str) -> None:
 
 
 def _release(upload_id: uuid.UUID, token: str) -> None:
-    TusUpload.objects.filter(pk=upload_id, lock_token=token).update(lock_token="", lock_heartbeat=None)
+    TusUpload.objects.filter(pk=upload_id, lock_token=token).update(
+        lock_token="", lock_heartbeat=None
+    )
 
 
 def _commit_part(upload_id: uuid.UUID, token: str, offset: int, part_path: str, size: int) -> int:
@@ -340,7 +344,9 @@ class TusApp:
         from config.ratelimit import enforce_rate_limit
 
         if "upload-defer-length" in headers:
-            return _error(400, "invalid", "Upload-Defer-Length is not supported; send Upload-Length.")
+            return _error(
+                400, "invalid", "Upload-Defer-Length is not supported; send Upload-Length."
+            )
         length_header = headers.get("upload-length", "")
         if not length_header.isdigit():
             return _error(400, "invalid", "Upload-Length must be a whole number of bytes.")
@@ -361,7 +367,9 @@ class TusApp:
             reply_headers.update({k: v for k, v in patched.headers.items() if k == "Upload-Offset"})
         return Reply(201, reply_headers)
 
-    async def patch(self, upload: TusUpload, headers: dict[str, str], receive: Any, user: User) -> Reply:
+    async def patch(
+        self, upload: TusUpload, headers: dict[str, str], receive: Any, user: User
+    ) -> Reply:
         if headers.get("content-type") != "application/offset+octet-stream":
             return _error(415, "unsupported_media_type",
                           "PATCH bodies must be Content-Type: application/offset+octet-stream.")  # fmt: skip
@@ -379,14 +387,18 @@ class TusApp:
         acquired = await sync_to_async(_acquire)(upload.pk, offset, token)
         if acquired == "offset":
             current = await sync_to_async(
-                lambda: TusUpload.objects.filter(pk=upload.pk).values_list("offset", flat=True).first()
+                lambda: (
+                    TusUpload.objects.filter(pk=upload.pk).values_list("offset", flat=True).first()
+                )
             )()
             return Reply(409, {"Upload-Offset": str(current)},
                          {"code": "offset_mismatch", "detail": f"The upload is at offset {current}."})  # fmt: skip
         if acquired == "busy":
             return _error(409, "upload_locked", "Another request is writing to this upload.")
         try:
-            return await self.receive_part(upload, offset, token, remaining, checksum, receive, user)
+            return await self.receive_part(
+                upload, offset, token, remaining, checksum, receive, user
+            )
         finally:
             await sync_to_async(_release)(upload.pk, token)
 
@@ -457,7 +469,9 @@ class TusApp:
         finally:
             os.unlink(part_path)
         if interrupted:
-            logger.info("tus PATCH interrupted", extra={"video_id": str(upload.pk), "kept": received})
+            logger.info(
+                "tus PATCH interrupted", extra={"video_id": str(upload.pk), "kept": received}
+            )
             return Reply(400)
         headers = {"Upload-Offset": str(new_offset),
                    "Upload-Expires": http_date(upload.expires_at.timestamp())}  # fmt: skip

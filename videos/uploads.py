@@ -52,7 +52,11 @@ class UploadSizeGuard:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not self.PATH.match(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not self.PATH.match(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         limit = settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD

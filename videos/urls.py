@@ -13,5 +13,7 @@ urlpatterns = [
         apis.VideoShareDeleteApi.as_view(),
         name="video-share-detail",
     ),
-    re_path(rf"^videos/{UUID}/reprocess/?$", apis.VideoReprocessApi.as_view(), name="video-reprocess"),
+    re_path(
+        rf"^videos/{UUID}/reprocess/?$", apis.VideoReprocessApi.as_view(), name="video-reprocess"
+    ),
 ]

@@ -25,3 +25,4 @@ LOG_LEVEL = "WARNING"
 LOGGING = {**LOGGING, "root": {"handlers": ["stdout"], "level": "WARNING"}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed for tests
 WHITENOISE_USE_FINDERS = True
+CLAMAV_STREAM_MAX_BYTES = 64 * 1024 * 1024  # the test clamd is started with the same limit

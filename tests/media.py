@@ -1,0 +1,32 @@
+"""Tiny test media, generated with ffmpeg's lavfi sources and cached per session."""
+
+import subprocess
+from pathlib import Path
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def make_clip(
+    path: Path,
+    *,
+    seconds: float = 1.0,
+    size: str = "320x240",
+    rate: int = 30,
+    audio: bool = True,
+    rotate: int | None = None,
+    container: str = "mp4",
+) -> Path:
+    if path.exists():
+        return path
+    argv = ["ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]  # fmt: skip
+    if audio:
+        argv += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    argv += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    if audio:
+        argv += ["-c:a", "aac", "-b:a", "64k"]
+    if rotate is not None:
+        argv += ["-metadata:s:v:0", f"rotate={rotate}"]
+    argv += ["-f", "matroska" if container == "mkv" else container, str(path)]
+    subprocess.run(argv, check=True, timeout=120)
+    return path

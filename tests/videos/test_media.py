@@ -1,0 +1,78 @@
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import bearer
+from tests.videos.helpers import make_video
+from videos.storage import media_url
+
+pytestmark = pytest.mark.django_db
+CONTENT = bytes(range(256)) * 40  # 10240 bytes
+
+
+@pytest.fixture
+def video(athlete):
+    return make_video(athlete, content=CONTENT)
+
+
+def test_owner_gets_a_signed_original_url(video, athlete, client):
+    body = bearer(APIClient(), athlete).get(f"/api/v1/videos/{video.pk}").json()
+    url = body["original_url"]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == CONTENT
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == "attachment"
+    assert response["Accept-Ranges"] == "bytes"
+
+
+@pytest.mark.parametrize(
+    "header,start,end",
+    [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, 10239),
+        ("bytes=-50", 10190, 10239),
+        ("bytes=5000-99999", 5000, 10239),
+    ],
+)
+def test_range_requests(video, client, header, start, end):
+    response = client.get(media_url(video.original.name), HTTP_RANGE=header)
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {start}-{end}/{len(CONTENT)}"
+    assert b"".join(response.streaming_content) == CONTENT[start : end + 1]
+
+
+def test_unsatisfiable_range(video, client):
+    response = client.get(media_url(video.original.name), HTTP_RANGE="bytes=20000-")
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(CONTENT)}"
+
+
+def test_tampered_and_expired_urls_are_403(video, client, settings):
+    url = media_url(video.original.name)
+    tampered = url.replace(url.split("/")[3], "0" * 32)
+    assert client.get(tampered).status_code == 403
+    other_key = url.replace(str(video.pk), "00000000-0000-0000-0000-000000000000")
+    assert client.get(other_key).status_code == 403
+    expired = media_url(video.original.name, expires_in=-10)
+    response = client.get(expired)
+    assert response.status_code == 403
+    assert response.json()["code"] == "invalid_signature"
+
+
+def test_signature_covers_the_video_folder_only(video, athlete, client):
+    from tests.videos.helpers import make_video as make
+
+    other = make(athlete, content=b"secret")
+    url = media_url(video.original.name)
+    forged = url.replace(f"videos/{video.pk}/original", f"videos/{other.pk}/original")
+    assert client.get(forged).status_code == 403
+    traversal = url.replace("original", "../" + str(other.pk) + "/original")
+    assert client.get(traversal).status_code in (403, 404)
+
+
+def test_expiry_is_the_configured_ttl(video, settings):
+    settings.MEDIA_URL_TTL = 60
+    expires = int(media_url(video.original.name).split("/")[2])
+    assert 0 < expires - time.time() <= 61
