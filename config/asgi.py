@@ -18,7 +18,7 @@ tus_app = AuthMiddlewareStack(TusApp())
 django_app = UploadSizeGuard(django_asgi_app)
 
 
-async def http_app(scope, receive, send):  # type: ignore[no-untyped-def]
+async def http_app(scope, receive, send):
     """Resumable uploads stream outside Django's view layer; everything else goes to Django."""
     if scope["path"].startswith(TUS_PREFIX):
         await tus_app(scope, receive, send)

@@ -24,8 +24,14 @@ def client_ip(request: HttpRequest) -> str:
     return forwarded[-proxies]
 
 
-def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str) -> None:
-    """Count this request against `key` in `group`; raise RateLimited past `rate`."""
+def enforce_rate_limit(request: HttpRequest | None, *, group: str, key: str, rate: str) -> None:
+    """Count this request against `key` in `group`; raise RateLimited past `rate`.
+
+    `request` may be None outside Django's views (the tus application).
+    """
+    if request is None:
+        request = HttpRequest()
+        request.method = "POST"
     usage = get_usage(
         request, group=group, key=lambda _group, _request: key, rate=rate, increment=True
     )

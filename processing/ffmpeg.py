@@ -5,6 +5,7 @@ an allowlist of demuxers (`-format_whitelist`): an HLS playlist or ffconcat scri
 that points at another file is refused before anything is opened.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -136,10 +137,8 @@ def _stream(
 
 
 def kill_group(process: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _tail(text: str | None) -> str:
@@ -157,7 +156,7 @@ def _fraction(value: str | None) -> float:
 def _rotation(stream: dict) -> int:
     for side_data in stream.get("side_data_list", []):
         if "rotation" in side_data:
-            return int(round(float(side_data["rotation"]))) % 360
+            return round(float(side_data["rotation"])) % 360
     tag = stream.get("tags", {}).get("rotate")
     return int(tag) % 360 if tag and tag.lstrip("-").isdigit() else 0
 
@@ -165,9 +164,16 @@ def _rotation(stream: dict) -> int:
 def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
     """What the file is, read by ffprobe under the hardening rules; MediaError when unusable."""
     argv = [
-        "ffprobe", "-v", "error", *HARDENING,
-        "-print_format", "json", "-show_format", "-show_streams", str(path),
-    ]  # fmt: skip
+        "ffprobe",
+        "-v",
+        "error",
+        *HARDENING,
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        str(path),
+    ]
     try:
         output = run(argv, timeout=timeout)
     except ProcessTimeout:

@@ -35,18 +35,25 @@ def process_video(*, video_id: str) -> None:
             video.refresh_from_db()
             if video.status != VideoStatus.SCANNING:
                 return
-        video_transition(video_id=video_id, from_statuses=[VideoStatus.UPLOADED, VideoStatus.SCANNING],
-                         to=VideoStatus.PROCESSING)  # fmt: skip
+        video_transition(
+            video_id=video_id,
+            from_statuses=[VideoStatus.UPLOADED, VideoStatus.SCANNING],
+            to=VideoStatus.PROCESSING,
+        )
         try:
             info = ffmpeg.probe(source)
         except ffmpeg.MediaError as error:
             _fail(video_id, error.code, error.message)
             return
         Video.objects.filter(pk=video_id).update(
-            duration=info.duration, width=info.display_width, height=info.display_height,
-            fps=info.fps, video_codec=info.video_codec, audio_codec=info.audio_codec,
+            duration=info.duration,
+            width=info.display_width,
+            height=info.display_height,
+            fps=info.fps,
+            video_codec=info.video_codec,
+            audio_codec=info.audio_codec,
             rotation=info.rotation,
-        )  # fmt: skip
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -65,10 +72,14 @@ def scan(video: Video, source: Path) -> None:
     if not result.clean:
         default_storage.delete(video.original.name)
         Video.objects.filter(pk=video.pk).update(
-            status=VideoStatus.REJECTED, status_code="malware_detected",
+            status=VideoStatus.REJECTED,
+            status_code="malware_detected",
             status_message=f"Malware found ({result.signature}); the file was deleted.",
-            scan_status=ScanStatus.INFECTED, scan_detail=result.signature, original="", size=0,
-        )  # fmt: skip
+            scan_status=ScanStatus.INFECTED,
+            scan_detail=result.signature,
+            original="",
+            size=0,
+        )
         return
     Video.objects.filter(pk=video.pk).update(
         scan_status=ScanStatus.PARTIAL if result.partial else ScanStatus.CLEAN

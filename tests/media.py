@@ -18,8 +18,18 @@ def make_clip(
 ) -> Path:
     if path.exists():
         return path
-    argv = ["ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]  # fmt: skip
+    argv = [
+        "ffmpeg",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-nostdin",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate={rate}:duration={seconds}",
+    ]
     if audio:
         argv += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
     argv += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]

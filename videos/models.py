@@ -170,3 +170,6 @@ class TusUpload(models.Model):
                 name="tus_offset_within_length",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"upload {self.video_id}: {self.offset}/{self.length}"

@@ -29,7 +29,7 @@ class VideoPermissionDenied(ApplicationError):
 
 
 def is_staff(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_staff_role)  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_staff_role)
 
 
 def visible_videos_q(user: User | AnonymousUser) -> Q:
@@ -73,7 +73,7 @@ def can_annotate(user: User | AnonymousUser, video: Video) -> bool:
 
 
 def can_upload(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and user.role in UPLOAD_ROLES  # type: ignore[union-attr]
+    return user.is_authenticated and user.role in UPLOAD_ROLES
 
 
 def may_receive_share(user: User, permission: str) -> bool:

@@ -35,13 +35,38 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
     class Meta:
         model = Video
         fields = [
-            "id", "title", "description", "original_filename", "size", "sha256",
-            "status", "code", "message", "progress", "scan_status", "scan_detail",
-            "duration", "width", "height", "fps", "video_codec", "audio_codec", "rotation",
-            "moderation", "moderation_reason", "created_at", "updated_at",
-            "owner", "shares", "renditions", "hls_url", "poster_url", "storyboard_url",
-            "original_url", "permissions",
-        ]  # fmt: skip
+            "id",
+            "title",
+            "description",
+            "original_filename",
+            "size",
+            "sha256",
+            "status",
+            "code",
+            "message",
+            "progress",
+            "scan_status",
+            "scan_detail",
+            "duration",
+            "width",
+            "height",
+            "fps",
+            "video_codec",
+            "audio_codec",
+            "rotation",
+            "moderation",
+            "moderation_reason",
+            "created_at",
+            "updated_at",
+            "owner",
+            "shares",
+            "renditions",
+            "hls_url",
+            "poster_url",
+            "storyboard_url",
+            "original_url",
+            "permissions",
+        ]
 
     @property
     def _user(self) -> Any:

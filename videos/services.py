@@ -256,9 +256,13 @@ def video_unshare(*, video: Video, user: User) -> bool:
 
 def video_reprocess(*, video: Video) -> Video:
     if not video_transition(
-        video_id=video.pk, from_statuses=REPROCESSABLE, to=VideoStatus.UPLOADED,
-        progress=0, status_code="", status_message="",
-    ):  # fmt: skip
+        video_id=video.pk,
+        from_statuses=REPROCESSABLE,
+        to=VideoStatus.UPLOADED,
+        progress=0,
+        status_code="",
+        status_message="",
+    ):
         raise ApplicationError(
             "The video is being processed already, or cannot be processed.",
             code="conflict",

@@ -118,9 +118,9 @@ def _authenticate(scope: dict, headers: dict[str, str]) -> User | None:
             user = auth.get_user(token)
         except (InvalidToken, Exception):  # any token problem is "not authenticated"
             return None
-        return user if user.is_active else None
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
+        return user if isinstance(user, User) and user.is_active else None
+    session_user = scope.get("user")
+    if not isinstance(session_user, User) or not session_user.is_authenticated:
         return None
     # Session cookies ride along automatically; require the CSRF double-submit header.
     if scope["method"] in ("POST", "PATCH", "DELETE"):
@@ -128,13 +128,13 @@ def _authenticate(scope: dict, headers: dict[str, str]) -> User | None:
         sent = headers.get("x-csrftoken", "")
         if not cookie or not hmac.compare_digest(cookie, sent):
             return None
-    return user  # type: ignore[no-any-return]
+    return session_user
 
 
 # --- Database steps (sync, run in threads) --------------------------------------------------------
 
 
-def _load(upload_id: str, user: User) -> TusUpload | None:
+def _load(upload_id: uuid.UUID, user: User) -> TusUpload | None:
     upload = (
         TusUpload.objects.select_related("video")
         .filter(pk=upload_id, video__owner=user, video__status=VideoStatus.UPLOADING)
@@ -147,8 +147,11 @@ def _load(upload_id: str, user: User) -> TusUpload | None:
 
 def _create(user: User, length: int, metadata: dict[str, str]) -> TusUpload:
     if not can_upload(user):
-        raise TusError("Only coaches, athletes and staff may upload.", status_code=403,
-                       code="permission_denied")  # fmt: skip
+        raise TusError(
+            "Only coaches, athletes and staff may upload.",
+            status_code=403,
+            code="permission_denied",
+        )
     if length > settings.MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(
             f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes this service accepts."
@@ -199,8 +202,9 @@ def _commit_part(upload_id: uuid.UUID, token: str, offset: int, part_path: str, 
     """Store the part and advance the offset, only while we still hold the lock at `offset`."""
     upload = TusUpload.objects.get(pk=upload_id)
     if upload.lock_token != token or upload.offset != offset:
-        raise TusError("Another request changed this upload meanwhile.", status_code=409,
-                       code="conflict")  # fmt: skip
+        raise TusError(
+            "Another request changed this upload meanwhile.", status_code=409, code="conflict"
+        )
     key = f"{storage.upload_prefix(upload_id)}part-{upload.parts:06d}"
     default_storage.delete(key)
     with open(part_path, "rb") as handle:
@@ -210,8 +214,9 @@ def _commit_part(upload_id: uuid.UUID, token: str, offset: int, part_path: str, 
     )
     if not updated:
         default_storage.delete(stored)
-        raise TusError("Another request changed this upload meanwhile.", status_code=409,
-                       code="conflict")  # fmt: skip
+        raise TusError(
+            "Another request changed this upload meanwhile.", status_code=409, code="conflict"
+        )
     return offset + size
 
 
@@ -297,18 +302,24 @@ class TusApp:
         if method == "OPTIONS":
             return Reply(204, self.capabilities())
         if headers.get("tus-resumable") != TUS_VERSION:
-            return Reply(412, {"Tus-Version": TUS_VERSION},
-                         {"code": "unsupported_version", "detail": "Send Tus-Resumable: 1.0.0."})  # fmt: skip
+            return Reply(
+                412,
+                {"Tus-Version": TUS_VERSION},
+                {"code": "unsupported_version", "detail": "Send Tus-Resumable: 1.0.0."},
+            )
         user = await sync_to_async(_authenticate)(scope, headers)
         if user is None:
             return _error(401, "not_authenticated", "Sign in or send a valid bearer token.")
         upload_id = match.group("id")
         if upload_id is None:
             if method != "POST":
-                return Reply(405, {"Allow": "OPTIONS, POST"},
-                             {"code": "method_not_allowed", "detail": f"{method} is not allowed here."})  # fmt: skip
+                return Reply(
+                    405,
+                    {"Allow": "OPTIONS, POST"},
+                    {"code": "method_not_allowed", "detail": f"{method} is not allowed here."},
+                )
             return await self.create(scope, headers, receive, user)
-        upload = await sync_to_async(_load)(upload_id, user)
+        upload = await sync_to_async(_load)(uuid.UUID(upload_id), user)
         if upload is None:  # someone else's, expired, finished, or never existed
             return _error(404, "not_found", "No such upload.")
         if method == "HEAD":
@@ -318,8 +329,11 @@ class TusApp:
         if method == "DELETE":
             await sync_to_async(_terminate)(upload)
             return Reply(204)
-        return Reply(405, {"Allow": "OPTIONS, HEAD, PATCH, DELETE"},
-                     {"code": "method_not_allowed", "detail": f"{method} is not allowed here."})  # fmt: skip
+        return Reply(
+            405,
+            {"Allow": "OPTIONS, HEAD, PATCH, DELETE"},
+            {"code": "method_not_allowed", "detail": f"{method} is not allowed here."},
+        )
 
     def capabilities(self) -> dict[str, str]:
         return {
@@ -352,7 +366,7 @@ class TusApp:
             return _error(400, "invalid", "Upload-Length must be a whole number of bytes.")
         metadata = parse_metadata(headers.get("upload-metadata", ""))
         await sync_to_async(enforce_rate_limit)(
-            _FakeRequest(), group="video-upload", key=str(user.pk), rate=settings.UPLOAD_RATE_LIMIT
+            None, group="video-upload", key=str(user.pk), rate=settings.UPLOAD_RATE_LIMIT
         )
         upload = await sync_to_async(_create)(user, int(length_header), metadata)
         location = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/api/v1/uploads/{upload.pk}"
@@ -371,8 +385,11 @@ class TusApp:
         self, upload: TusUpload, headers: dict[str, str], receive: Any, user: User
     ) -> Reply:
         if headers.get("content-type") != "application/offset+octet-stream":
-            return _error(415, "unsupported_media_type",
-                          "PATCH bodies must be Content-Type: application/offset+octet-stream.")  # fmt: skip
+            return _error(
+                415,
+                "unsupported_media_type",
+                "PATCH bodies must be Content-Type: application/offset+octet-stream.",
+            )
         offset_header = headers.get("upload-offset", "")
         if not offset_header.isdigit():
             return _error(400, "invalid", "Upload-Offset must be a whole number of bytes.")
@@ -391,8 +408,11 @@ class TusApp:
                     TusUpload.objects.filter(pk=upload.pk).values_list("offset", flat=True).first()
                 )
             )()
-            return Reply(409, {"Upload-Offset": str(current)},
-                         {"code": "offset_mismatch", "detail": f"The upload is at offset {current}."})  # fmt: skip
+            return Reply(
+                409,
+                {"Upload-Offset": str(current)},
+                {"code": "offset_mismatch", "detail": f"The upload is at offset {current}."},
+            )
         if acquired == "busy":
             return _error(409, "upload_locked", "Another request is writing to this upload.")
         try:
@@ -408,8 +428,10 @@ class TusApp:
             return None
         algorithm, _, encoded = header.strip().partition(" ")
         if algorithm not in CHECKSUMS:
-            raise TusError("Unsupported checksum algorithm; use sha1, md5 or sha256.",
-                           code="unsupported_checksum")  # fmt: skip
+            raise TusError(
+                "Unsupported checksum algorithm; use sha1, md5 or sha256.",
+                code="unsupported_checksum",
+            )
         try:
             return algorithm, base64.b64decode(encoded, validate=True)
         except binascii.Error:
@@ -442,8 +464,9 @@ class TusApp:
                     chunk = message.get("body", b"")
                     received += len(chunk)
                     if received > remaining:
-                        return _error(413, "file_too_large",
-                                      "The body goes past the declared Upload-Length.")  # fmt: skip
+                        return _error(
+                            413, "file_too_large", "The body goes past the declared Upload-Length."
+                        )
                     if hasher:
                         hasher.update(chunk)
                     buffer += chunk
@@ -459,8 +482,11 @@ class TusApp:
                     await asyncio.to_thread(part.write, bytes(buffer))
             if checksum and (interrupted or hasher.digest() != checksum[1]):  # type: ignore[union-attr]
                 # An incomplete body cannot be verified: keep nothing, the offset stays.
-                return _error(460, "checksum_mismatch",
-                              "The body does not match Upload-Checksum; send it again.")  # fmt: skip
+                return _error(
+                    460,
+                    "checksum_mismatch",
+                    "The body does not match Upload-Checksum; send it again.",
+                )
             new_offset = offset
             if received:
                 new_offset = await sync_to_async(_commit_part)(
@@ -473,8 +499,10 @@ class TusApp:
                 "tus PATCH interrupted", extra={"video_id": str(upload.pk), "kept": received}
             )
             return Reply(400)
-        headers = {"Upload-Offset": str(new_offset),
-                   "Upload-Expires": http_date(upload.expires_at.timestamp())}  # fmt: skip
+        headers = {
+            "Upload-Offset": str(new_offset),
+            "Upload-Expires": http_date(upload.expires_at.timestamp()),
+        }
         if new_offset == upload.length:
             await sync_to_async(_finish)(upload.pk, user)
         return Reply(204, headers)
@@ -494,10 +522,3 @@ class TusApp:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _FakeRequest:
-    """django-ratelimit only needs a request to read the method and cache state from."""
-
-    method = "POST"
-    META: dict[str, str] = {}

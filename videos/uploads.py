@@ -34,9 +34,10 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size: int) -> TemporaryUploadedFile:
-        uploaded = super().file_complete(file_size)
-        uploaded.sha256 = self.sha256.hexdigest()  # type: ignore[attr-defined]
-        return uploaded
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.sha256 = self.sha256.hexdigest()  # type: ignore[attr-defined]
+        return self.file
 
 
 class UploadSizeGuard:

@@ -4,6 +4,7 @@ import mimetypes
 import re
 from collections.abc import Iterator
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
@@ -46,7 +47,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return (start, end) if start <= end and start < size else None
 
 
-def _slice(handle, start: int, length: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _slice(handle: File, start: int, length: int) -> Iterator[bytes]:
     try:
         handle.seek(start)
         while length > 0:
@@ -60,7 +61,9 @@ def _slice(handle, start: int, length: int) -> Iterator[bytes]:  # type: ignore[
 
 
 @require_http_methods(["GET", "HEAD"])
-def media(request: HttpRequest, expires: int, signature: str, key: str) -> HttpResponse:
+def media(
+    request: HttpRequest, expires: int, signature: str, key: str
+) -> HttpResponse | StreamingHttpResponse:
     if ".." in key.split("/") or not verify_media_signature(key, expires, signature):
         return error_response(
             "invalid_signature", "This media link is invalid or has expired.", 403
@@ -72,6 +75,7 @@ def media(request: HttpRequest, expires: int, signature: str, key: str) -> HttpR
         return error_response("not_found", "Not found.", 404)
 
     content_type = _content_type(key)
+    response: HttpResponse | StreamingHttpResponse | FileResponse
     range_header = request.headers.get("Range")
     if range_header:
         byte_range = _byte_range(range_header, size)

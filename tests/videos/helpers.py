@@ -19,8 +19,14 @@ def stored_files(prefix: str = "") -> list[str]:
     )
 
 
-def make_video(owner: User, *, title: str = "Front squat", status: str = VideoStatus.READY,
-               content: bytes = b"not really a video", **fields) -> Video:  # fmt: skip
+def make_video(
+    owner: User,
+    *,
+    title: str = "Front squat",
+    status: str = VideoStatus.READY,
+    content: bytes = b"not really a video",
+    **fields,
+) -> Video:
     video = Video.objects.create(
         owner=owner, title=title, status=status, size=len(content), **fields
     )

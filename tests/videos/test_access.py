@@ -117,7 +117,7 @@ def test_reprocess(world, caller):
 
 
 def test_hidden_video_only_for_owner_and_staff(world):
-    users, video = world
+    _users, video = world
     video.moderation = Moderation.HIDDEN
     video.moderation_reason = "Shows another athlete without consent"
     video.save()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(
-    client, content: bytes, name: str = "squat.mp4", content_type: str = "video/mp4", **data
+    client, content: bytes | None, name: str = "squat.mp4", content_type: str = "video/mp4", **data
 ):
     payload = {"title": "Front squat", **data}
     if content is not None:
