@@ -23,7 +23,7 @@ def user_create(*, username: str, password: str, email: str = "", role: Role) ->
 def user_set_role(*, user: User, role: Role) -> User:
     """Put the user in exactly one role group; staff also reach the admin."""
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     user.is_staff = role == Role.STAFF
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("role", None)  # drop the cached value

@@ -84,5 +84,13 @@ class AsgiServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        import asyncio
+
+        from asgiref.sync import sync_to_async
+        from django.db import connections
+
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        # The app's database work ran on asgiref's shared sync thread: close its connections
+        # there, or the test database cannot be dropped at the end of the run.
+        asyncio.run(sync_to_async(connections.close_all)())
