@@ -77,7 +77,7 @@ def test_tuspy_upload_becomes_a_video(asgi_server, athlete_user, clips):
         upload_checksum=True,
     )
     uploader.upload()
-    video_id = uploader.url.rstrip("/").rsplit("/", 1)[1]
+    video_id = str(uploader.url).rstrip("/").rsplit("/", 1)[1]
     video = Video.objects.get(pk=video_id)
     assert video.status == VideoStatus.UPLOADED
     assert video.title == "Back squat" and video.description == "set 2"
