@@ -94,3 +94,26 @@ class AsgiServer:
         # The app's database work ran on asgiref's shared sync thread: close its connections
         # there, or the test database cannot be dropped at the end of the run.
         asyncio.run(sync_to_async(connections.close_all)())
+
+
+def start_moto_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """moto's S3-compatible server on loopback (the only one installable here)."""
+    import shutil
+    import sys
+
+    port = free_port()
+    executable = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or "moto_server"
+    log = open(workdir / "moto.log", "wb")  # noqa: SIM115 - lives as long as the server
+    process = subprocess.Popen(
+        [executable, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"moto_server did not start; see {workdir / 'moto.log'}")

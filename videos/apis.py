@@ -1,6 +1,7 @@
 """The video API: thin views that validate, call a service or selector, and render."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from config.errors import ApplicationError
 from config.ratelimit import enforce_rate_limit
-from videos import permissions, selectors, services
+from videos import metrics, permissions, selectors, services
 from videos.models import SharePermission, VideoStatus
 from videos.serializers import VideoOutputSerializer
 from videos.uploads import HashingUploadHandler
@@ -67,6 +68,17 @@ class VideoListCreateApi(APIView):
 
     @extend_schema(request=VideoUploadInputSerializer, responses={201: VideoOutputSerializer})
     def post(self, request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            response = self._upload(request)
+        except ApplicationError as error:
+            metrics.UPLOAD_FAILURES.labels(method="plain", code=error.code).inc()
+            raise
+        metrics.UPLOADED_BYTES.labels(method="plain").inc(response.data["size"])
+        metrics.UPLOAD_DURATION.labels(method="plain").observe(time.perf_counter() - started)
+        return response
+
+    def _upload(self, request: Request) -> Response:
         check_may_upload(request)
         request.upload_handlers = [HashingUploadHandler(request)]  # before the body is parsed
         serializer = VideoUploadInputSerializer(data=request.data)

@@ -56,6 +56,8 @@ class Video(models.Model):
     status_code = models.CharField(max_length=64, blank=True)
     status_message = models.CharField(max_length=500, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    # Set once the processing message reached the broker; a sweeper re-sends when it is empty.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     scan_status = models.CharField(
         max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING
     )

@@ -17,6 +17,7 @@ from accounts.models import User
 from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from processing import clamav, ffmpeg
 from videos import storage
+from videos.metrics import timed_storage
 from videos.models import ScanStatus, SharePermission, Video, VideoShare, VideoStatus
 from videos.permissions import may_receive_share
 
@@ -152,8 +153,8 @@ def video_ingest(
     inspect_media(local_path)
     key = f"{storage.video_prefix(video.pk)}original"
     try:
-        default_storage.delete(key)  # a retried completion replaces, never suffixes
-        with open(local_path, "rb") as handle:
+        with timed_storage("save"), open(local_path, "rb") as handle:
+            default_storage.delete(key)  # a retried completion replaces, never suffixes
             video.original.name = default_storage.save(key, File(handle))
     except OSError as error:
         raise ServiceUnavailable("Storage is unavailable; try the upload again.") from error
@@ -171,19 +172,32 @@ def enqueue_processing(*, video_id: uuid.UUID) -> None:
     If the broker is down the video stays `uploaded`; the sweeper enqueues it later.
     """
 
-    def send() -> None:
-        from processing.actors import process_video
+    Video.objects.filter(pk=video_id).update(enqueued_at=None)
+    transaction.on_commit(lambda: send_processing(video_id=video_id))
 
-        try:
-            process_video.send(str(video_id))
-        except Exception:  # the broker's errors vary by transport; the sweeper retries
-            logger.warning(
-                "could not enqueue processing; the sweeper will",
-                exc_info=True,
-                extra={"video_id": str(video_id)},
-            )
 
-    transaction.on_commit(send)
+def send_processing(*, video_id: uuid.UUID) -> bool:
+    from processing.actors import process_video
+
+    try:
+        process_video.send(str(video_id))
+    except Exception:  # the broker's errors vary by transport; the sweeper retries
+        logger.warning(
+            "could not enqueue processing; the sweeper will",
+            exc_info=True,
+            extra={"video_id": str(video_id)},
+        )
+        return False
+    Video.objects.filter(pk=video_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def videos_enqueue_stranded() -> int:
+    """Re-send processing for uploaded videos whose message never reached the broker."""
+    stranded = Video.objects.filter(status=VideoStatus.UPLOADED, enqueued_at__isnull=True)
+    return sum(
+        send_processing(video_id=video_id) for video_id in stranded.values_list("pk", flat=True)
+    )
 
 
 def video_transition(

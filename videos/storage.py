@@ -20,6 +20,8 @@ def upload_prefix(video_id: object) -> str:
 
 def delete_prefix(prefix: str, storage: Storage | None = None) -> int:
     """Delete every file under `prefix` (recursively); returns how many were deleted."""
+    from videos.metrics import timed_storage
+
     storage = storage or default_storage
     deleted = 0
     try:
@@ -27,7 +29,8 @@ def delete_prefix(prefix: str, storage: Storage | None = None) -> int:
     except FileNotFoundError:
         return 0
     for name in files:
-        storage.delete(f"{prefix}{name}")
+        with timed_storage("delete"):
+            storage.delete(f"{prefix}{name}")
         deleted += 1
     for directory in directories:
         deleted += delete_prefix(f"{prefix}{directory}/", storage)

@@ -38,7 +38,7 @@ from django.utils.http import http_date
 from accounts.models import User
 from config.errors import ApplicationError, PayloadTooLarge
 from config.logging import bind_log_context, log_context
-from videos import services, storage
+from videos import metrics, services, storage
 from videos.models import TusUpload, Video, VideoStatus
 from videos.permissions import can_upload
 
@@ -504,7 +504,15 @@ class TusApp:
             "Upload-Expires": http_date(upload.expires_at.timestamp()),
         }
         if new_offset == upload.length:
-            await sync_to_async(_finish)(upload.pk, user)
+            try:
+                await sync_to_async(_finish)(upload.pk, user)
+            except ApplicationError as error:
+                metrics.UPLOAD_FAILURES.labels(method="tus", code=error.code).inc()
+                raise
+            metrics.UPLOADED_BYTES.labels(method="tus").inc(upload.length)
+            metrics.UPLOAD_DURATION.labels(method="tus").observe(
+                (timezone.now() - upload.video.created_at).total_seconds()
+            )
         return Reply(204, headers)
 
     @staticmethod

@@ -18,6 +18,14 @@ if not CLAMAV_ADDRESS:
         "uploads are never served unscanned."
     )
 
+if env("AWS_S3_CUSTOM_DOMAIN", default="") and not (
+    env("CLOUDFRONT_KEY_ID", default="") and env("CLOUDFRONT_PRIVATE_KEY", default="")
+):
+    raise ImproperlyConfigured(
+        "AWS_S3_CUSTOM_DOMAIN needs CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY: "
+        "media is private and its URLs must be signed."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Probes and the scraper talk plain HTTP inside the cluster.

@@ -51,6 +51,8 @@ trap stop INT TERM EXIT
 
 "$PY" manage.py rundramatiq --processes 1 --threads 2 --worker-shutdown-timeout 10000 &
 pids+=($!)
+"$PY" manage.py sweep_uploads --every 60 &
+pids+=($!)
 echo "Serving http://127.0.0.1:${PORT}/ (Ctrl-C stops the web server and the worker)"
 "$PY" -m uvicorn config.asgi:application --host 127.0.0.1 --port "$PORT" \
   --no-access-log --lifespan off --log-config deploy/uvicorn-logging.json &

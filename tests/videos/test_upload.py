@@ -186,3 +186,15 @@ def test_filename_is_display_text_only(api_client, athlete, clips):
     body = response.json()
     assert body["original_filename"] == "passwd.mp4"
     assert stored_files() == [f"videos/{body['id']}/original"]
+
+
+def test_upload_metrics(api_client, athlete, clips, client):
+    content = Path(clips["landscape"]).read_bytes()
+    bearer(api_client, athlete)
+    upload(api_client, content)
+    upload(api_client, b"")
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'video_upload_bytes_total{method="plain"}' in text
+    assert 'video_upload_failures_total{code="empty_file",method="plain"}' in text
+    assert 'video_upload_duration_seconds_bucket{le="0.1",method="plain"}' in text
+    assert 'video_storage_operation_duration_seconds_count{operation="save"}' in text

@@ -1,0 +1,35 @@
+"""Periodic upkeep of uploads: expire abandoned tus uploads, re-send stranded processing."""
+
+import logging
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from videos.services import videos_enqueue_stranded
+from videos.tus import expire_uploads
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Remove expired resumable uploads and enqueue videos whose processing never started."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--every", type=int, default=0, help="repeat every N seconds (0: run once and exit)"
+        )
+
+    def handle(self, *args: object, every: int = 0, **options: object) -> None:
+        while True:
+            try:
+                expired = expire_uploads()
+                resent = videos_enqueue_stranded()
+                if expired or resent:
+                    logger.info("swept uploads", extra={"expired": expired, "resent": resent})
+            except Exception:  # a sweep must never take the loop down; the next one retries
+                logger.exception("upload sweep failed")
+            if every <= 0:
+                return
+            time.sleep(every)
+            close_old_connections()  # a long-lived loop must not keep a dead connection

@@ -1,0 +1,33 @@
+"""Upload and storage metrics (Prometheus). Labels are bounded: never a video id or a user."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import Counter, Histogram
+
+UPLOADED_BYTES = Counter("video_upload_bytes_total", "Bytes of completed uploads.", ["method"])
+UPLOAD_DURATION = Histogram(
+    "video_upload_duration_seconds",
+    "Time from the first byte of an upload request to its stored video.",
+    ["method"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+UPLOAD_FAILURES = Counter(
+    "video_upload_failures_total", "Refused or failed uploads, by error code.", ["method", "code"]
+)
+STORAGE_DURATION = Histogram(
+    "video_storage_operation_duration_seconds",
+    "Duration of storage operations.",
+    ["operation"],
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 120),
+)
+
+
+@contextmanager
+def timed_storage(operation: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        STORAGE_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
