@@ -30,10 +30,12 @@ def test_expired_uploads_are_removed_with_their_parts(athlete):
 
 def test_stranded_uploads_are_enqueued_when_the_broker_is_back(athlete, settings):
     import dramatiq
+    from dramatiq.brokers.redis import RedisBroker
 
     video = make_video(athlete, status=VideoStatus.UPLOADED)
     assert video.enqueued_at is None  # as if Redis was down when the upload finished
     broker = dramatiq.get_broker()
+    assert isinstance(broker, RedisBroker)
     queue_key = f"{broker.namespace}:processing.msgs"
     before = broker.client.hlen(queue_key)
     call_command("sweep_uploads")
