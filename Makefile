@@ -44,3 +44,7 @@ lint: $(VENV)/.dev-installed
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache .run
+
+## Benchmarks (numbers, not assertions): ratios against a baseline run in the same process.
+bench: $(VENV)/.dev-installed
+	$(PY) tests/bench/bench_upload.py --size-mib $${BENCH_UPLOAD_MIB:-1024}

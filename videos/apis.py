@@ -97,7 +97,7 @@ class VideoListCreateApi(APIView):
                 sha256=upload.sha256,  # type: ignore[attr-defined]
             )
         finally:
-            upload.close()
+            upload.close()  # removes the temporary file unless storage moved it
         video = selectors.video_get(user=request.user, video_id=video.pk)
         body = VideoOutputSerializer(video, context={"request": request}).data
         return Response(

@@ -28,6 +28,17 @@ REPROCESSABLE = [VideoStatus.READY, VideoStatus.FAILED, VideoStatus.UPLOADED]
 IN_FLIGHT = [VideoStatus.UPLOADED, VideoStatus.SCANNING, VideoStatus.PROCESSING]
 
 
+class LocalFile(File):
+    """A finished upload on local disk. Local storage moves it into place (a rename on the same
+    filesystem) instead of copying it; other storages stream it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(open(path, "rb"), name=path)  # noqa: SIM115 - closed by File
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
 class QuotaExceeded(PayloadTooLarge):
     code = "quota_exceeded"
     default_detail = "This upload would exceed your storage quota; delete some videos first."
@@ -153,9 +164,9 @@ def video_ingest(
     inspect_media(local_path)
     key = f"{storage.video_prefix(video.pk)}original"
     try:
-        with timed_storage("save"), open(local_path, "rb") as handle:
+        with timed_storage("save"), LocalFile(local_path) as local_file:
             default_storage.delete(key)  # a retried completion replaces, never suffixes
-            video.original.name = default_storage.save(key, File(handle))
+            video.original.name = default_storage.save(key, local_file)
     except OSError as error:
         raise ServiceUnavailable("Storage is unavailable; try the upload again.") from error
     video.status = VideoStatus.UPLOADED

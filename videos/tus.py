@@ -14,6 +14,7 @@ heartbeat on the upload row); a lock whose heartbeat is stale is taken over by t
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -28,7 +29,6 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -207,8 +207,8 @@ def _commit_part(upload_id: uuid.UUID, token: str, offset: int, part_path: str, 
         )
     key = f"{storage.upload_prefix(upload_id)}part-{upload.parts:06d}"
     default_storage.delete(key)
-    with open(part_path, "rb") as handle:
-        stored = default_storage.save(key, File(handle))
+    with metrics.timed_storage("save"), services.LocalFile(part_path) as part:
+        stored = default_storage.save(key, part)
     updated = TusUpload.objects.filter(pk=upload_id, lock_token=token, offset=offset).update(
         offset=offset + size, parts=upload.parts + 1
     )
@@ -226,30 +226,32 @@ def _finish(upload_id: uuid.UUID, user: User) -> Video:
     video = upload.video
     digest = hashlib.sha256()
     prefix = storage.upload_prefix(upload_id)
-    with tempfile.NamedTemporaryFile(prefix="tus-", dir=settings.FILE_UPLOAD_TEMP_DIR) as local:
-        for index in range(upload.parts):
-            with default_storage.open(f"{prefix}part-{index:06d}", "rb") as part:
-                while chunk := part.read(WRITE_BUFFER):
-                    digest.update(chunk)
-                    local.write(chunk)
-        local.flush()
-        try:
-            return services.video_ingest(
-                owner=user,
-                title=video.title,
-                description=video.description,
-                filename=video.original_filename,
-                local_path=local.name,
-                size=upload.length,
-                sha256=digest.hexdigest(),
-                video_id=video.pk,
-            )
-        except ApplicationError:
-            if not Video.objects.filter(pk=video.pk, status=VideoStatus.REJECTED).exists():
-                Video.objects.filter(pk=video.pk).delete()
-            raise
-        finally:
-            storage.delete_prefix(prefix)
+    fd, local_path = tempfile.mkstemp(prefix="tus-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        with os.fdopen(fd, "wb") as local:
+            for index in range(upload.parts):
+                with default_storage.open(f"{prefix}part-{index:06d}", "rb") as part:
+                    while chunk := part.read(WRITE_BUFFER):
+                        digest.update(chunk)
+                        local.write(chunk)
+        return services.video_ingest(
+            owner=user,
+            title=video.title,
+            description=video.description,
+            filename=video.original_filename,
+            local_path=local_path,
+            size=upload.length,
+            sha256=digest.hexdigest(),
+            video_id=video.pk,
+        )
+    except ApplicationError:
+        if not Video.objects.filter(pk=video.pk, status=VideoStatus.REJECTED).exists():
+            Video.objects.filter(pk=video.pk).delete()
+        raise
+    finally:
+        storage.delete_prefix(prefix)
+        with contextlib.suppress(FileNotFoundError):  # moved into storage on success
+            os.unlink(local_path)
 
 
 def _terminate(upload: TusUpload) -> None:
@@ -493,7 +495,8 @@ class TusApp:
                     upload.pk, token, offset, part_path, received
                 )
         finally:
-            os.unlink(part_path)
+            with contextlib.suppress(FileNotFoundError):  # moved into storage when kept
+                os.unlink(part_path)
         if interrupted:
             logger.info(
                 "tus PATCH interrupted", extra={"video_id": str(upload.pk), "kept": received}

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that varies is read from the environment."""
 
+import os
 from datetime import timedelta
 
 from config.env import BASE_DIR, env
@@ -126,6 +127,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 MEDIA_URL_TTL = env.int("MEDIA_URL_TTL", default=3600)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+# Where uploads are spooled while they stream in; on the media volume, a finished upload is moved.
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default="") or (
+    None if AWS_STORAGE_BUCKET_NAME else os.path.join(str(MEDIA_ROOT), ".incoming")
+)
 if AWS_STORAGE_BUCKET_NAME:
     _s3_options = {
         "bucket_name": AWS_STORAGE_BUCKET_NAME,

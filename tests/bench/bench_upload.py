@@ -1,0 +1,234 @@
+"""Upload benchmark: plain multipart and tus over loopback, against writing the same bytes.
+
+Run with `make bench`. Prints throughput of each upload as a ratio to a plain disk write of the
+same bytes in the same run (goal: at least 0.7), and the web process's peak RSS.
+The web server is the real ASGI app under uvicorn, in its own process, on embedded defaults
+(SQLite, a media folder under the run's temporary directory, the local Redis, no clamd).
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CHUNK = 1024 * 1024
+
+
+def make_payload(folder: Path, size: int) -> Path:
+    """A real (tiny) MP4 padded with zeros to `size`: ffprobe accepts it, like a long video."""
+    clip = folder / "clip.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-nostdin",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:duration=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+    )
+    payload = folder / "payload.mp4"
+    with open(clip, "rb") as src, open(payload, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+        zeros = bytes(CHUNK)
+        while dst.tell() < size:
+            dst.write(zeros[: min(CHUNK, size - dst.tell())])
+    return payload
+
+
+def disk_write_seconds(payload: Path, folder: Path) -> float:
+    target = folder / "copy.bin"
+    started = time.perf_counter()
+    with open(payload, "rb") as src, open(target, "wb") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+    elapsed = time.perf_counter() - started
+    target.unlink()
+    return elapsed
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class MultipartStream:
+    """A multipart body read from disk as it is sent, with a known length (no chunked encoding)."""
+
+    def __init__(self, payload: Path, boundary: str) -> None:
+        self.head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nbench\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.mp4"\r\n'
+            "Content-Type: video/mp4\r\n\r\n"
+        ).encode()
+        self.tail = f"\r\n--{boundary}--\r\n".encode()
+        self.size = payload.stat().st_size
+        self.parts = [self.head, payload, self.tail]
+        self.file = open(payload, "rb")  # noqa: SIM115 - closed when the tail is reached
+        self.stage = 0
+
+    def __len__(self) -> int:
+        return len(self.head) + self.size + len(self.tail)
+
+    def read(self, amount: int = CHUNK) -> bytes:
+        while self.stage < 3:
+            if self.stage == 0:
+                self.stage = 1
+                return self.head
+            if self.stage == 1:
+                data = self.file.read(max(amount, CHUNK))
+                if data:
+                    return data
+                self.file.close()
+                self.stage = 2
+            if self.stage == 2:
+                self.stage = 3
+                return self.tail
+        return b""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=1024)
+    args = parser.parse_args()
+    size = args.size_mib * CHUNK
+    work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
+    port = 18000 + os.getpid() % 1000
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(work / "media"),
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+        "CLAMAV_ADDRESS": "",
+        "MAX_UPLOAD_BYTES": str(size * 2),
+        "MAX_USER_STORAGE_BYTES": str(size * 10),
+        "UPLOAD_RATE_LIMIT": "1000/h",
+        "FILE_UPLOAD_TEMP_DIR": str(work),
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    server = None
+    try:
+        payload = make_payload(work, size)
+        baseline = disk_write_seconds(payload, work)
+        subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+        token_script = (
+            "from accounts.models import Role; from accounts.services import user_create;"
+            "from rest_framework_simplejwt.tokens import RefreshToken;"
+            "u = user_create(username='bench', password='bench-pass-123!', role=Role.COACH);"
+            "print(RefreshToken.for_user(u).access_token)"
+        )
+        token = (
+            subprocess.run(
+                [python, "manage.py", "shell", "-c", token_script],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        server = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                requests.get(f"{base}/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        idle_rss = rss_mib(server.pid)
+        auth = {"Authorization": f"Bearer {token}"}
+
+        boundary = uuid.uuid4().hex
+        started = time.perf_counter()
+        response = requests.post(
+            f"{base}/api/v1/videos",
+            data=MultipartStream(payload, boundary),
+            timeout=3600,
+            headers={**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        plain = time.perf_counter() - started
+        assert response.status_code == 201, response.text
+        plain_peak = peak_rss_mib(server.pid)
+
+        from tusclient import client as tus_client
+
+        started = time.perf_counter()
+        uploader = tus_client.TusClient(f"{base}/api/v1/uploads/", headers=auth).uploader(
+            file_path=str(payload), chunk_size=64 * CHUNK, metadata={"filename": "bench.mp4"}
+        )
+        uploader.upload()
+        tus = time.perf_counter() - started
+        tus_peak = peak_rss_mib(server.pid)
+
+        mib = size / CHUNK
+
+        def row(name: str, seconds: float) -> str:
+            rate = mib / seconds
+            return (
+                f"  {name:<21}: {seconds:7.2f} s  {rate:8.1f} MiB/s  ratio {baseline / seconds:.2f}"
+            )
+
+        print(f"upload benchmark: {mib:.0f} MiB over loopback (no clamd)")
+        print(row("disk write baseline", baseline))
+        print(row("plain multipart", plain))
+        print(row("tus (64 MiB PATCHes)", tus))
+        print(f"  web process RSS: idle {idle_rss:.0f} MiB")
+        print(f"  peak after plain {plain_peak:.0f} MiB (+{plain_peak - idle_rss:.0f})")
+        print(f"  peak after tus {tus_peak:.0f} MiB (+{tus_peak - idle_rss:.0f})")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
