@@ -305,3 +305,20 @@ def test_plain_upload_over_the_cap_is_refused_before_the_body(asgi_server, athle
         reply = sock.recv(4096).decode()
     assert reply.startswith("HTTP/1.1 413")
     assert "file_too_large" in reply
+
+
+def test_stale_lock_from_a_dead_connection_is_taken_over(asgi_server, athlete_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    location = create(asgi_server, athlete_user, 100).headers["Location"]
+    upload = TusUpload.objects.get()
+    # A PATCH whose process died: its lock stays, but its heartbeat stops.
+    upload.lock_token = "dead"
+    upload.lock_heartbeat = timezone.now()
+    upload.save()
+    assert patch(asgi_server, athlete_user, location, 0, b"x" * 10).status_code == 409
+    TusUpload.objects.filter(pk=upload.pk).update(lock_heartbeat=timezone.now() - timedelta(seconds=11))
+    resumed = patch(asgi_server, athlete_user, location, 0, b"x" * 10)
+    assert resumed.status_code == 204 and resumed.headers["Upload-Offset"] == "10"
