@@ -5,6 +5,17 @@ import dramatiq
 from processing import pipeline
 
 
-@dramatiq.actor(queue_name="processing", max_retries=0, time_limit=6 * 3600 * 1000)
+def _transient(retries_so_far: int, exception: Exception) -> bool:
+    """Only storage and scanner trouble is retried; bad media is terminal."""
+    return isinstance(exception, pipeline.TransientError) and retries_so_far < 10
+
+
+@dramatiq.actor(
+    queue_name="processing",
+    retry_when=_transient,
+    min_backoff=5_000,
+    max_backoff=300_000,
+    time_limit=6 * 3600 * 1000,
+)
 def process_video(video_id: str) -> None:
     pipeline.process_video(video_id=video_id)

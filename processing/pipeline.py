@@ -1,64 +1,205 @@
-"""The processing pipeline for one video: scan (if the upload did not), probe, then outputs."""
+"""The processing pipeline for one video: scan (if the upload did not), probe, transcode, poster.
 
+Runs inside a Dramatiq actor. Input goes into a per-job temporary directory under a name without
+extension; outputs go to deterministic keys, so a rerun replaces them.
+"""
+
+import json
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import F
+from django.utils import timezone
 
-from processing import clamav, ffmpeg
-from videos.models import ScanStatus, Video, VideoStatus
-from videos.services import video_transition
+from processing import clamav, ffmpeg, ladder
+from processing.analysis import choose_poster
+from processing.models import JobState, ProcessingJob
+from videos import storage
+from videos.models import Rendition, ScanStatus, Video, VideoStatus
+from videos.services import LocalFile, video_transition
 
 logger = logging.getLogger(__name__)
 
+LIVE = [VideoStatus.UPLOADED, VideoStatus.SCANNING, VideoStatus.PROCESSING]
+LIMITS = {"max_fps": 240}
 
-def _fail(video_id: str, code: str, message: str, status: VideoStatus = VideoStatus.FAILED) -> None:
-    Video.objects.filter(pk=video_id).update(
-        status=status, status_code=code, status_message=message[:500]
-    )
+
+class JobCancelled(Exception):
+    pass
+
+
+class TransientError(Exception):
+    """Storage or scanner trouble: the actor retries with backoff."""
 
 
 def process_video(*, video_id: str) -> None:
     video = Video.objects.filter(pk=video_id).first()
-    if video is None or video.status not in (VideoStatus.UPLOADED, VideoStatus.SCANNING):
-        return  # deleted meanwhile, or another delivery already handled it
-    workdir = Path(tempfile.mkdtemp(prefix=f"video-{video_id}-"))
+    if video is None or video.status not in LIVE:
+        return  # deleted meanwhile, or another delivery already finished it
+    job = claim_job(video)
+    if job is None:
+        return
+    workdir = Path(tempfile.mkdtemp(prefix=f"job-{job.pk}-"))
     try:
-        source = workdir / "input"  # no extension: the demuxer allowlist decides, not the name
-        with default_storage.open(video.original.name, "rb") as remote, open(source, "wb") as local:
-            shutil.copyfileobj(remote, local, 1024 * 1024)
-        if video.scan_status == ScanStatus.PENDING:
-            scan(video, source)
-            video.refresh_from_db()
-            if video.status != VideoStatus.SCANNING:
-                return
-        video_transition(
-            video_id=video_id,
-            from_statuses=[VideoStatus.UPLOADED, VideoStatus.SCANNING],
-            to=VideoStatus.PROCESSING,
+        run_steps(video, job, workdir)
+    except ffmpeg.MediaError as error:
+        finish(job, video_id, JobState.FAILED, error.code, error.message, error.log_tail)
+    except JobCancelled:
+        storage.delete_prefix(f"{storage.video_prefix(video_id)}renditions/")
+        storage.delete_prefix(f"{storage.video_prefix(video_id)}hls/")
+    except (clamav.ScannerUnavailable, OSError) as error:
+        ProcessingJob.objects.filter(pk=job.pk).update(
+            state=JobState.QUEUED, error_code="transient", error_message=str(error)[:500]
         )
-        try:
-            info = ffmpeg.probe(source)
-        except ffmpeg.MediaError as error:
-            _fail(video_id, error.code, error.message)
-            return
-        Video.objects.filter(pk=video_id).update(
-            duration=info.duration,
-            width=info.display_width,
-            height=info.display_height,
-            fps=info.fps,
-            video_codec=info.video_codec,
-            audio_codec=info.audio_codec,
-            rotation=info.rotation,
-        )
+        raise TransientError(str(error)) from error
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def scan(video: Video, source: Path) -> None:
+def claim_job(video: Video) -> ProcessingJob | None:
+    """The live job of this video (a redelivery after a crash finds it) or a new one.
+
+    Attempts are counted here, in the database: Dramatiq does not count redeliveries of a
+    message whose worker died, so this count is what stops a poison loop.
+    """
+    job = (
+        ProcessingJob.objects.filter(video=video, state__in=[JobState.QUEUED, JobState.RUNNING])
+        .order_by("-created_at")
+        .first()
+    ) or ProcessingJob.objects.create(video=video)
+    now = timezone.now()
+    ProcessingJob.objects.filter(pk=job.pk).update(
+        attempts=F("attempts") + 1, state=JobState.RUNNING, started_at=now, heartbeat_at=now
+    )
+    job.refresh_from_db()
+    if job.attempts > settings.PROCESSING_MAX_ATTEMPTS:
+        finish(
+            job,
+            str(video.pk),
+            JobState.FAILED,
+            "worker_crashed",
+            f"Processing stopped {job.attempts - 1} times without finishing.",
+        )
+        return None
+    return job
+
+
+def finish(
+    job: ProcessingJob,
+    video_id: str,
+    state: JobState,
+    code: str = "",
+    message: str = "",
+    log_tail: str = "",
+) -> None:
+    ProcessingJob.objects.filter(pk=job.pk).update(
+        state=state,
+        finished_at=timezone.now(),
+        error_code=code,
+        error_message=message[:500],
+        log_tail=log_tail[-8000:],
+    )
+    if state == JobState.FAILED:
+        video_transition(
+            video_id=video_id,
+            from_statuses=LIVE,
+            to=VideoStatus.FAILED,
+            status_code=code,
+            status_message=message[:500],
+        )
+
+
+def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:
+    source = workdir / "input"  # no extension: the demuxer allowlist decides, not the name
+    with default_storage.open(video.original.name, "rb") as remote, open(source, "wb") as local:
+        shutil.copyfileobj(remote, local, 1024 * 1024)
+
+    if video.scan_status == ScanStatus.PENDING:
+        set_step(job, "scan")
+        if not scan(video, source):
+            finish(job, str(video.pk), JobState.SUCCEEDED)  # rejected: the job itself is done
+            return
+    video_transition(video_id=video.pk, from_statuses=LIVE, to=VideoStatus.PROCESSING, progress=0)
+
+    set_step(job, "probe")
+    info = ffmpeg.probe(source)
+    check_limits(info)
+    Video.objects.filter(pk=video.pk).update(
+        duration=info.duration,
+        width=info.display_width,
+        height=info.display_height,
+        fps=info.fps,
+        video_codec=info.video_codec,
+        audio_codec=info.audio_codec,
+        rotation=info.rotation,
+    )
+
+    set_step(job, "transcode")
+    outputs = ladder.plan_outputs(info)
+    out_dir = workdir / "out"
+    out_dir.mkdir()
+    progress = ProgressWriter(video_id=str(video.pk), job_id=str(job.pk), duration=info.duration)
+    ffmpeg.run(
+        ladder.transcode_argv(source, out_dir, info, outputs),
+        timeout=max(300.0, info.duration * 20),
+        on_stdout_line=progress.line,
+    )
+
+    set_step(job, "poster")
+    poster = choose_poster(out_dir / outputs[-1].mp4, info.duration)
+    store_outputs(video, info, outputs, out_dir)
+    if poster:
+        key = f"{storage.video_prefix(video.pk)}poster.jpg"
+        default_storage.delete(key)
+        Video.objects.filter(pk=video.pk).update(
+            poster=default_storage.save(key, ContentFile(poster))
+        )
+
+    if job_cancelled(job):
+        raise JobCancelled
+    finish(job, str(video.pk), JobState.SUCCEEDED)
+    video_transition(
+        video_id=video.pk,
+        from_statuses=[VideoStatus.PROCESSING],
+        to=VideoStatus.READY,
+        progress=100,
+    )
+
+
+def set_step(job: ProcessingJob, step: str) -> None:
+    if job_cancelled(job):
+        raise JobCancelled
+    ProcessingJob.objects.filter(pk=job.pk).update(step=step, heartbeat_at=timezone.now())
+
+
+def job_cancelled(job: ProcessingJob) -> bool:
+    state = ProcessingJob.objects.filter(pk=job.pk).values_list("state", flat=True).first()
+    return state in (None, JobState.CANCELLED)
+
+
+def check_limits(info: ffmpeg.MediaInfo) -> None:
+    if info.width * info.height > ffmpeg.MAX_PIXELS:
+        raise ffmpeg.MediaError(
+            "resolution_limit", f"{info.width}x{info.height} is larger than 4K (3840x2160)."
+        )
+    if info.fps > LIMITS["max_fps"]:
+        raise ffmpeg.MediaError("resolution_limit", f"{info.fps:g} fps is more than 240 fps.")
+    if info.duration > settings.MAX_VIDEO_SECONDS:
+        raise ffmpeg.MediaError(
+            "too_long", f"The video is longer than {settings.MAX_VIDEO_SECONDS} seconds."
+        )
+    if info.duration <= 0:
+        raise ffmpeg.MediaError("corrupt_media", "The video has no duration.")
+
+
+def scan(video: Video, source: Path) -> bool:
+    """Scan with clamd; False when the video was rejected. ScannerUnavailable propagates (retry)."""
     video_transition(
         video_id=video.pk, from_statuses=[VideoStatus.UPLOADED], to=VideoStatus.SCANNING
     )
@@ -66,9 +207,9 @@ def scan(video: Video, source: Path) -> None:
         Video.objects.filter(pk=video.pk).update(
             scan_status=ScanStatus.NOT_SCANNED, scan_detail="No virus scanner is configured."
         )
-        return
+        return True
     with open(source, "rb") as stream:
-        result = clamav.scan_stream(stream, size=video.size)  # ScannerUnavailable: retried
+        result = clamav.scan_stream(stream, size=video.size)
     if not result.clean:
         default_storage.delete(video.original.name)
         Video.objects.filter(pk=video.pk).update(
@@ -80,7 +221,96 @@ def scan(video: Video, source: Path) -> None:
             original="",
             size=0,
         )
-        return
+        return False
     Video.objects.filter(pk=video.pk).update(
         scan_status=ScanStatus.PARTIAL if result.partial else ScanStatus.CLEAN
     )
+    return True
+
+
+class ProgressWriter:
+    """ffmpeg -progress lines -> video.progress (at most once a second) and the job heartbeat."""
+
+    def __init__(self, *, video_id: str, job_id: str, duration: float) -> None:
+        self.video_id, self.job_id, self.duration = video_id, job_id, max(duration, 0.001)
+        self.last_write = 0.0
+
+    def line(self, line: str) -> None:
+        key, _, value = line.partition("=")
+        if key != "out_time_us" or not value.strip().lstrip("-").isdigit():
+            return
+        now = time.monotonic()
+        if now - self.last_write < 1.0:
+            return
+        self.last_write = now
+        percent = max(0, min(99, int(int(value) / 1e6 / self.duration * 100)))
+        Video.objects.filter(pk=self.video_id, status=VideoStatus.PROCESSING).update(
+            progress=percent
+        )
+        alive = ProcessingJob.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+        if not alive:
+            raise JobCancelled  # ffmpeg.run kills the process group on the way out
+
+
+def store_outputs(video: Video, info: ffmpeg.MediaInfo, outputs: list, out_dir: Path) -> None:
+    """Replace the video's renditions and HLS files with this run's, under deterministic keys."""
+    prefix = storage.video_prefix(video.pk)
+    storage.delete_prefix(f"{prefix}renditions/")
+    storage.delete_prefix(f"{prefix}hls/")
+    variants = []
+    for output in outputs:
+        mp4 = out_dir / output.mp4
+        facts = json.loads(
+            ffmpeg.run(
+                [
+                    "ffprobe",
+                    "-v",
+                    "error",
+                    *ffmpeg.HARDENING,
+                    "-select_streams",
+                    "v:0",
+                    "-show_entries",
+                    "stream=profile,level:format=bit_rate",
+                    "-print_format",
+                    "json",
+                    str(mp4),
+                ],
+                timeout=60,
+            )
+        )
+        stream = facts["streams"][0]
+        bitrate = int(facts["format"].get("bit_rate") or 0)
+        codecs = ladder.codecs_string(
+            stream.get("profile", "High"), int(stream.get("level", 40)), info.has_audio
+        )
+        file_key = default_storage.save(f"{prefix}renditions/{output.mp4}", LocalFile(str(mp4)))
+        playlist_key = default_storage.save(
+            f"{prefix}hls/{output.playlist}", LocalFile(str(out_dir / output.playlist))
+        )
+        default_storage.save(
+            f"{prefix}hls/{output.segments}", LocalFile(str(out_dir / output.segments))
+        )
+        Rendition.objects.update_or_create(
+            video=video,
+            quality=output.rung.quality,
+            defaults={
+                "width": output.width,
+                "height": output.height,
+                "fps": output.fps,
+                "bitrate": bitrate,
+                "size": default_storage.size(file_key),
+                "codecs": codecs,
+                "file": file_key,
+                "playlist": playlist_key,
+            },
+        )
+        variants.append((output, int(output.rung.maxrate_kbps * 1000 * 1.1) + 128_000, codecs))
+    Rendition.objects.filter(video=video).exclude(
+        quality__in=[output.rung.quality for output in outputs]
+    ).delete()
+    master = default_storage.save(
+        f"{prefix}hls/master.m3u8", ContentFile(ladder.master_playlist(variants).encode())
+    )
+    Video.objects.filter(pk=video.pk).update(hls_master=master)

@@ -35,8 +35,29 @@ def make_clip(
     argv += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     if audio:
         argv += ["-c:a", "aac", "-b:a", "64k"]
-    if rotate is not None:
-        argv += ["-metadata:s:v:0", f"rotate={rotate}"]
-    argv += ["-f", "matroska" if container == "mkv" else container, str(path)]
+    target = path.with_suffix(".unrotated" + path.suffix) if rotate is not None else path
+    argv += ["-f", "matroska" if container == "mkv" else container, str(target)]
     subprocess.run(argv, check=True, timeout=120)
+    if rotate is not None:
+        # A phone's way: the pixels stay landscape, a display matrix says how to turn them.
+        # (ffmpeg 5.1 writes the matrix from the rotate tag only when stream-copying.)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-nostdin",
+                "-y",
+                "-i",
+                str(target),
+                "-c",
+                "copy",
+                "-metadata:s:v:0",
+                f"rotate={rotate}",
+                str(path),
+            ],
+            check=True,
+            timeout=60,
+        )
+        target.unlink()
     return path

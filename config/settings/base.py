@@ -211,6 +211,10 @@ READY_CHECK_TIMEOUT_SECONDS = env.float("READY_CHECK_TIMEOUT_SECONDS", default=2
 # --- Processing limits (read by later apps; listed here so .env.example has one home) ----------
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=5 * 1024**3)
 MAX_VIDEO_SECONDS = env.int("MAX_VIDEO_SECONDS", default=2 * 3600)
+# quality:short_side:maxrate_kbps:max_fps, largest first; never upscaled, at least one is made.
+VIDEO_LADDER = env("VIDEO_LADDER", default="hd:1080:6000:120,sd:720:3000:60,mobile:360:800:30")
+FFMPEG_PRESET = env("FFMPEG_PRESET", default="veryfast")
+PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
 CLAMAV_ADDRESS = env("CLAMAV_ADDRESS", default="")
 # Must not exceed clamd's StreamMaxLength: bytes past it are recorded as not scanned.
 CLAMAV_STREAM_MAX_BYTES = env.int("CLAMAV_STREAM_MAX_BYTES", default=1024**3)

@@ -26,3 +26,6 @@ LOGGING = {**LOGGING, "root": {"handlers": ["stdout"], "level": "WARNING"}}
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic needed for tests
 WHITENOISE_USE_FINDERS = True
 CLAMAV_STREAM_MAX_BYTES = 64 * 1024 * 1024  # the test clamd is started with the same limit
+# Tiny generated clips still exercise every rung of a ladder scaled down to their size.
+VIDEO_LADDER = "hd:480:1500:120,sd:240:800:60,mobile:120:300:30"
+FFMPEG_PRESET = "ultrafast"

@@ -319,6 +319,8 @@ def test_stale_lock_from_a_dead_connection_is_taken_over(asgi_server, athlete_us
     upload.lock_heartbeat = timezone.now()
     upload.save()
     assert patch(asgi_server, athlete_user, location, 0, b"x" * 10).status_code == 409
-    TusUpload.objects.filter(pk=upload.pk).update(lock_heartbeat=timezone.now() - timedelta(seconds=11))
+    TusUpload.objects.filter(pk=upload.pk).update(
+        lock_heartbeat=timezone.now() - timedelta(seconds=11)
+    )
     resumed = patch(asgi_server, athlete_user, location, 0, b"x" * 10)
     assert resumed.status_code == 204 and resumed.headers["Upload-Offset"] == "10"

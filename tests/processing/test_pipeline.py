@@ -1,0 +1,197 @@
+"""The pipeline end to end on tiny generated clips, with the real ffmpeg, ffprobe and OpenCV."""
+
+import itertools
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from processing import pipeline
+from processing.models import JobState, ProcessingJob
+from tests.media import make_clip
+from tests.videos.helpers import make_video, stored_files
+from videos.models import ScanStatus, Video, VideoStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def ffprobe(path: str) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def local(key: str) -> str:
+    return default_storage.path(key)  # tests only: check outputs with tools nobody here wrote
+
+
+def process(athlete, clip: Path, **fields) -> Video:
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        content=clip.read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+        **fields,
+    )
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    return video
+
+
+def keyframe_times(path: str) -> list[float]:
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-skip_frame",
+            "nokey",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "csv=p=0",
+            path,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [float(line.strip(",")) for line in out.split() if line.strip(",")]
+
+
+def test_landscape_clip_to_ready_with_ladder_and_hls(athlete, tmp_path):
+    clip = make_clip(tmp_path / "land.mp4", seconds=5, size="640x360", rate=30)
+    video = process(athlete, clip)
+    assert video.status == VideoStatus.READY, (video.status_code, video.status_message)
+    assert video.progress == 100
+    assert (video.width, video.height, video.duration) == (640, 360, pytest.approx(5, abs=0.1))
+    renditions = {r.quality: r for r in video.renditions.all()}
+    assert {q: (r.width, r.height) for q, r in renditions.items()} == {
+        "sd": (426, 240),
+        "mobile": (214, 120),
+    }  # hd (480) would upscale the 360p source: skipped
+    for rendition in renditions.values():
+        info = ffprobe(local(rendition.file.name))
+        video_stream = next(s for s in info["streams"] if s["codec_type"] == "video")
+        assert video_stream["codec_name"] == "h264" and video_stream["pix_fmt"] == "yuv420p"
+        assert (video_stream["width"], video_stream["height"]) == (
+            rendition.width,
+            rendition.height,
+        )
+        assert any(s["codec_type"] == "audio" and s["codec_name"] == "aac" for s in info["streams"])
+        times = keyframe_times(local(rendition.file.name))
+        assert max(b - a for a, b in itertools.pairwise(times)) <= 2.01
+    master = default_storage.open(video.hls_master.name).read().decode()
+    assert master.count("#EXT-X-STREAM-INF") == 2
+    assert "RESOLUTION=426x240" in master and 'CODECS="avc1.' in master and "mp4a.40.2" in master
+    # every variant playlist decodes with ffmpeg through its byte ranges
+    for quality in renditions:
+        playlist = local(f"videos/{video.pk}/hls/{quality}.m3u8")
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-nostdin", "-i", playlist, "-f", "null", "-"], check=True
+        )
+    assert video.poster and default_storage.size(video.poster.name) > 1000
+    job = ProcessingJob.objects.get(video=video)
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
+
+
+def test_portrait_and_rotated_phone_video_stand_upright(athlete, tmp_path):
+    clip = make_clip(tmp_path / "rot.mp4", seconds=2, size="320x240", rotate=90)
+    video = process(athlete, clip)
+    assert video.status == VideoStatus.READY
+    assert (video.width, video.height) == (240, 320)
+    assert video.rotation in (90, 270)
+    sd = video.renditions.get(quality="sd")
+    stream = ffprobe(local(sd.file.name))["streams"][0]
+    assert (stream["width"], stream["height"]) == (240, 320)
+    assert not stream.get("side_data_list")  # rotation applied, not just flagged
+
+
+def test_no_audio_video(athlete, tmp_path):
+    clip = make_clip(tmp_path / "mute.mp4", seconds=2, audio=False)
+    video = process(athlete, clip)
+    assert video.status == VideoStatus.READY
+    for rendition in video.renditions.all():
+        assert all(
+            s["codec_type"] == "video" for s in ffprobe(local(rendition.file.name))["streams"]
+        )
+    master = default_storage.open(video.hls_master.name).read().decode()
+    assert "mp4a" not in master
+
+
+def test_high_frame_rate_is_capped_per_rung(athlete, tmp_path):
+    clip = make_clip(tmp_path / "fast.mp4", seconds=1, size="320x240", rate=120)
+    video = process(athlete, clip)
+    fps = {r.quality: r.fps for r in video.renditions.all()}
+    assert fps == {"sd": 60, "mobile": 30}
+
+
+def test_rerun_replaces_outputs_without_duplicates(athlete, tmp_path):
+    clip = make_clip(tmp_path / "again.mp4", seconds=2)
+    video = process(athlete, clip)
+    files_before = stored_files(f"videos/{video.pk}/")
+    Video.objects.filter(pk=video.pk).update(status=VideoStatus.UPLOADED)
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY
+    assert video.renditions.count() == 2
+    assert stored_files(f"videos/{video.pk}/") == files_before
+
+
+def test_corrupt_file_fails_with_a_code(athlete, tmp_path):
+    clip = make_clip(tmp_path / "whole.mp4", seconds=2)
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(clip.read_bytes()[: len(clip.read_bytes()) // 3])
+    video = process(athlete, truncated)
+    assert video.status == VideoStatus.FAILED
+    assert video.status_code in ("corrupt_media", "unsupported_format")
+    job = ProcessingJob.objects.get(video=video)
+    assert job.state == JobState.FAILED and job.error_code == video.status_code
+    assert stored_files(f"videos/{video.pk}/renditions/") == []
+
+
+def test_too_long_is_refused_before_decoding(athlete, tmp_path, settings):
+    settings.MAX_VIDEO_SECONDS = 1
+    video = process(athlete, make_clip(tmp_path / "long.mp4", seconds=3))
+    assert (video.status, video.status_code) == (VideoStatus.FAILED, "too_long")
+
+
+def test_crash_count_limit_fails_with_worker_crashed(athlete, tmp_path, settings):
+    video = make_video(
+        athlete,
+        status=VideoStatus.PROCESSING,
+        content=make_clip(tmp_path / "c.mp4").read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
+    # Three deliveries whose worker died mid-job left the job running with its attempts counted.
+    ProcessingJob.objects.create(
+        video=video, state=JobState.RUNNING, attempts=settings.PROCESSING_MAX_ATTEMPTS
+    )
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert (video.status, video.status_code) == (VideoStatus.FAILED, "worker_crashed")
+    assert ProcessingJob.objects.get(video=video).state == JobState.FAILED
+
+
+def test_pending_scan_happens_in_the_worker(athlete, tmp_path):
+    from tests.media import EICAR
+
+    video = make_video(
+        athlete, status=VideoStatus.UPLOADED, content=EICAR, scan_status=ScanStatus.PENDING
+    )
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert (video.status, video.status_code, video.scan_status) == (
+        VideoStatus.REJECTED,
+        "malware_detected",
+        ScanStatus.INFECTED,
+    )
+    assert stored_files(f"videos/{video.pk}/") == []
