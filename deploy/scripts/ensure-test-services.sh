@@ -15,6 +15,10 @@ apt_install() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The suite runs the real tools: ffmpeg/ffprobe and clamd (started by the tests themselves).
+command -v ffmpeg >/dev/null || apt_install ffmpeg
+command -v clamd >/dev/null || apt_install clamav-daemon
+
 if ! port_open 5432; then
   command -v pg_ctlcluster >/dev/null || apt_install postgresql
   version=$(ls /etc/postgresql | head -n1)

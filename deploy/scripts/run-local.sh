@@ -39,6 +39,20 @@ else
   for _ in $(seq 50); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
 fi
 
+if ! command -v ffprobe >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing ffmpeg with apt-get..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null
+  else
+    echo "ffmpeg is missing: install it (sudo apt-get install ffmpeg)." >&2
+    exit 1
+  fi
+fi
+if [ -z "${CLAMAV_ADDRESS:-}" ] && ! grep -qs '^CLAMAV_ADDRESS=.' .env; then
+  printf '{"level": "WARNING", "logger": "make.run", "message": "%s"}\n' \
+    "No clamd configured (CLAMAV_ADDRESS): uploads are stored as not scanned, never as clean."
+fi
+
 "$PY" manage.py migrate --noinput
 "$PY" manage.py ensure_superuser
 
