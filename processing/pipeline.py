@@ -9,12 +9,13 @@ import logging
 import shutil
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from processing import clamav, ffmpeg, ladder
@@ -74,9 +75,16 @@ def claim_job(video: Video) -> ProcessingJob | None:
         .first()
     ) or ProcessingJob.objects.create(video=video)
     now = timezone.now()
-    ProcessingJob.objects.filter(pk=job.pk).update(
+    # Claim only a queued job, or a running one whose worker stopped beating: never run a job
+    # twice at once when a message is delivered again while its first worker still works.
+    stale = now - timedelta(seconds=settings.PROCESSING_STALE_SECONDS)
+    dead = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True)
+    claimable = Q(state=JobState.QUEUED) | (Q(state=JobState.RUNNING) & dead)
+    claimed = ProcessingJob.objects.filter(claimable, pk=job.pk).update(
         attempts=F("attempts") + 1, state=JobState.RUNNING, started_at=now, heartbeat_at=now
     )
+    if not claimed:
+        return None
     job.refresh_from_db()
     if job.attempts > settings.PROCESSING_MAX_ATTEMPTS:
         finish(
@@ -117,8 +125,13 @@ def finish(
 
 def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:
     source = workdir / "input"  # no extension: the demuxer allowlist decides, not the name
+    beat = time.monotonic()
     with default_storage.open(video.original.name, "rb") as remote, open(source, "wb") as local:
-        shutil.copyfileobj(remote, local, 1024 * 1024)
+        while chunk := remote.read(1024 * 1024):
+            local.write(chunk)
+            if time.monotonic() - beat > 5:  # a large download must not look like a dead worker
+                set_step(job, "download")
+                beat = time.monotonic()
 
     if video.scan_status == ScanStatus.PENDING:
         set_step(job, "scan")

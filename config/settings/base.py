@@ -215,6 +215,8 @@ MAX_VIDEO_SECONDS = env.int("MAX_VIDEO_SECONDS", default=2 * 3600)
 VIDEO_LADDER = env("VIDEO_LADDER", default="hd:1080:6000:120,sd:720:3000:60,mobile:360:800:30")
 FFMPEG_PRESET = env("FFMPEG_PRESET", default="veryfast")
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
+# A running job whose heartbeat is older than this is taken as dead (requeued or failed).
+PROCESSING_STALE_SECONDS = env.int("PROCESSING_STALE_SECONDS", default=120)
 CLAMAV_ADDRESS = env("CLAMAV_ADDRESS", default="")
 # Must not exceed clamd's StreamMaxLength: bytes past it are recorded as not scanned.
 CLAMAV_STREAM_MAX_BYTES = env.int("CLAMAV_STREAM_MAX_BYTES", default=1024**3)

@@ -67,6 +67,8 @@ trap stop INT TERM EXIT
 pids+=($!)
 "$PY" manage.py sweep_uploads --every 60 &
 pids+=($!)
+"$PY" manage.py processing_watchdog --every 30 &
+pids+=($!)
 echo "Serving http://127.0.0.1:${PORT}/ (Ctrl-C stops the web server and the worker)"
 "$PY" -m uvicorn config.asgi:application --host 127.0.0.1 --port "$PORT" \
   --no-access-log --lifespan off --log-config deploy/uvicorn-logging.json &

@@ -172,8 +172,15 @@ def test_crash_count_limit_fails_with_worker_crashed(athlete, tmp_path, settings
         scan_status=ScanStatus.CLEAN,
     )
     # Three deliveries whose worker died mid-job left the job running with its attempts counted.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     ProcessingJob.objects.create(
-        video=video, state=JobState.RUNNING, attempts=settings.PROCESSING_MAX_ATTEMPTS
+        video=video,
+        state=JobState.RUNNING,
+        attempts=settings.PROCESSING_MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.PROCESSING_STALE_SECONDS + 1),
     )
     pipeline.process_video(video_id=str(video.pk))
     video.refresh_from_db()

@@ -1,0 +1,59 @@
+"""The subprocess door: timeouts kill the whole process group; hostile inputs are refused."""
+
+import os
+import time
+
+import pytest
+
+from processing import ffmpeg
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it has exited for our purpose.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def test_a_hanging_command_times_out_and_its_group_is_killed(tmp_path):
+    pidfile = tmp_path / "child.pid"
+    # A parent that starts a child and both hang (as ffmpeg waiting on a stuck input would).
+    argv = ["sh", "-c", f"sleep 60 & echo $! > {pidfile}; sleep 60"]
+    started = time.monotonic()
+    with pytest.raises(ffmpeg.ProcessTimeout) as raised:
+        ffmpeg.run(argv, timeout=1)
+    assert raised.value.code == "transcode_timeout"
+    assert time.monotonic() - started < 10
+    child = int(pidfile.read_text())
+    for _ in range(50):
+        if not alive(child):
+            break
+        time.sleep(0.05)
+    assert not alive(child)
+
+
+def test_streaming_mode_times_out_too(tmp_path):
+    lines: list[str] = []
+    with pytest.raises(ffmpeg.ProcessTimeout):
+        ffmpeg.run(["sh", "-c", "echo one; sleep 60"], timeout=1, on_stdout_line=lines.append)
+    assert lines == ["one"]
+
+
+def test_failure_keeps_a_log_tail():
+    with pytest.raises(ffmpeg.MediaError) as raised:
+        ffmpeg.run(["sh", "-c", "echo boom >&2; exit 3"], timeout=5)
+    assert raised.value.code == "corrupt_media"
+    assert "boom" in raised.value.log_tail
+
+
+def test_ffconcat_script_renamed_mp4_is_refused(tmp_path):
+    target = tmp_path / "target.mp4"
+    target.write_bytes(b"\x00" * 100)
+    script = tmp_path / "evil.mp4"
+    script.write_text(f"ffconcat version 1.0\nfile '{target}'\n")
+    with pytest.raises(ffmpeg.MediaError) as raised:
+        ffmpeg.probe(script)
+    assert raised.value.code == "unsupported_format"
