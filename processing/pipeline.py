@@ -52,8 +52,11 @@ def process_video(*, video_id: str) -> None:
     except ffmpeg.MediaError as error:
         finish(job, video_id, JobState.FAILED, error.code, error.message, error.log_tail)
     except JobCancelled:
-        storage.delete_prefix(f"{storage.video_prefix(video_id)}renditions/")
-        storage.delete_prefix(f"{storage.video_prefix(video_id)}hls/")
+        if Video.objects.filter(pk=video_id).exists():
+            storage.delete_prefix(f"{storage.video_prefix(video_id)}renditions/")
+            storage.delete_prefix(f"{storage.video_prefix(video_id)}hls/")
+        else:  # deleted while we worked: leave nothing of it behind
+            storage.delete_prefix(storage.video_prefix(video_id))
     except (clamav.ScannerUnavailable, OSError) as error:
         ProcessingJob.objects.filter(pk=job.pk).update(
             state=JobState.QUEUED, error_code="transient", error_message=str(error)[:500]
