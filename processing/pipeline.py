@@ -19,8 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from processing import clamav, ffmpeg, ladder
-from processing.analysis import choose_poster
+from processing.analysis import choose_poster, motion_analysis
 from processing.models import JobState, ProcessingJob
+from processing.storyboard import make_storyboard
 from videos import storage
 from videos.models import Rendition, ScanStatus, Video, VideoStatus
 from videos.services import LocalFile, video_transition
@@ -168,8 +169,23 @@ def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:
     )
 
     set_step(job, "poster")
-    poster = choose_poster(out_dir / outputs[-1].mp4, info.duration)
+    smallest = outputs[-1]
+    poster = choose_poster(out_dir / smallest.mp4, info.duration)
+    set_step(job, "storyboard")
+    board_dir = out_dir / "storyboard"
+    board_dir.mkdir()
+    sheets, vtt = make_storyboard(
+        out_dir / smallest.mp4,
+        board_dir,
+        width=smallest.width,
+        height=smallest.height,
+        duration=info.duration,
+    )
+    set_step(job, "analysis")
+    analysis = motion_analysis(out_dir / smallest.mp4, smallest.fps, info.duration)
     store_outputs(video, info, outputs, out_dir)
+    store_storyboard(video, sheets, vtt)
+    Video.objects.filter(pk=video.pk).update(analysis=analysis)
     if poster:
         key = f"{storage.video_prefix(video.pk)}poster.jpg"
         default_storage.delete(key)
@@ -268,6 +284,15 @@ class ProgressWriter:
         )
         if not alive:
             raise JobCancelled  # ffmpeg.run kills the process group on the way out
+
+
+def store_storyboard(video: Video, sheets: list[Path], vtt: str) -> None:
+    prefix = f"{storage.video_prefix(video.pk)}storyboard/"
+    storage.delete_prefix(prefix)
+    for sheet in sheets:
+        default_storage.save(f"{prefix}{sheet.name}", LocalFile(str(sheet)))
+    key = default_storage.save(f"{prefix}storyboard.vtt", ContentFile(vtt.encode()))
+    Video.objects.filter(pk=video.pk).update(storyboard=key)
 
 
 def store_outputs(video: Video, info: ffmpeg.MediaInfo, outputs: list, out_dir: Path) -> None:

@@ -191,6 +191,19 @@ class VideoShareDeleteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class VideoAnalysisApi(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, video_id: str) -> Response:
+        video = selectors.video_get(user=request.user, video_id=video_id)
+        if not video.analysis:
+            raise ApplicationError(
+                "The video is still being processed; its analysis is not ready.",
+                code="not_ready",
+                status_code=409,
+            )
+        return Response({"duration": video.duration, **video.analysis})
+
+
 class VideoReprocessApi(APIView):
     @extend_schema(request=None, responses={202: VideoOutputSerializer})
     def post(self, request: Request, video_id: str) -> Response:

@@ -76,6 +76,8 @@ class Video(models.Model):
     hls_master = models.FileField(max_length=500, blank=True)
     poster = models.FileField(max_length=500, blank=True)
     storyboard = models.FileField(max_length=500, blank=True)
+    # Motion energy per 0.5 s and scene cuts: {"interval", "motion": [...], "scene_cuts": [...]}.
+    analysis = models.JSONField(null=True, blank=True)
 
     moderation = models.CharField(
         max_length=16, choices=Moderation.choices, default=Moderation.VISIBLE

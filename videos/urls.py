@@ -13,6 +13,7 @@ urlpatterns = [
         apis.VideoShareDeleteApi.as_view(),
         name="video-share-detail",
     ),
+    re_path(rf"^videos/{UUID}/analysis/?$", apis.VideoAnalysisApi.as_view(), name="video-analysis"),
     re_path(
         rf"^videos/{UUID}/reprocess/?$", apis.VideoReprocessApi.as_view(), name="video-reprocess"
     ),

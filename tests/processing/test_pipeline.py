@@ -202,3 +202,62 @@ def test_pending_scan_happens_in_the_worker(athlete, tmp_path):
         ScanStatus.INFECTED,
     )
     assert stored_files(f"videos/{video.pk}/") == []
+
+
+def test_storyboard_and_analysis(athlete, tmp_path, api_client):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import bearer
+
+    clip = tmp_path / "cut.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-nostdin",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=320x240:d=3:r=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:d=3:r=30",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+    )
+    video = process(athlete, clip)
+    assert video.status == VideoStatus.READY
+    vtt = default_storage.open(video.storyboard.name).read().decode()
+    assert vtt.startswith("WEBVTT")
+    cues = [line for line in vtt.splitlines() if "#xywh=" in line]
+    assert len(cues) == 6  # one tile a second for a 6 s clip
+    sheet = cues[0].split("#")[0]
+    assert default_storage.exists(f"videos/{video.pk}/storyboard/{sheet}")
+    body = bearer(APIClient(), athlete).get(f"/api/v1/videos/{video.pk}/analysis").json()
+    assert body["interval"] == 0.5 and len(body["motion"]) == 12
+    # the gray half is still, the test pattern moves
+    assert max(body["motion"][:5]) < 0.01 < max(body["motion"][7:])
+    assert len(body["scene_cuts"]) == 1 and abs(body["scene_cuts"][0] - 3.0) < 0.2
+    detail = bearer(APIClient(), athlete).get(f"/api/v1/videos/{video.pk}").json()
+    assert detail["storyboard_url"] and detail["poster_url"] and detail["hls_url"]
+
+
+def test_analysis_before_ready_is_409(athlete, api_client):
+    from tests.conftest import bearer
+
+    video = make_video(athlete, status=VideoStatus.PROCESSING)
+    response = bearer(api_client, athlete).get(f"/api/v1/videos/{video.pk}/analysis")
+    assert response.status_code == 409 and response.json()["code"] == "not_ready"
