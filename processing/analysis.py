@@ -82,7 +82,7 @@ def scene_cuts(
 ) -> list[float]:
     """Times where the picture changes abruptly: well above a floor and its local median."""
     values = np.array([diff for _, diff in diffs]) if diffs else np.zeros(0)
-    cuts = []
+    cuts: list[float] = []
     for position, (at, diff) in enumerate(diffs):
         window = values[max(0, position - 15) : position + 16]
         abrupt = diff >= floor and diff >= ratio * max(float(np.median(window)), 0.005)
