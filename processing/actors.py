@@ -4,6 +4,9 @@ import dramatiq
 
 from processing import pipeline
 
+PROCESSING_QUEUE = "processing"
+QUEUES = [PROCESSING_QUEUE]
+
 
 def _transient(retries_so_far: int, exception: Exception) -> bool:
     """Only storage and scanner trouble is retried; bad media is terminal."""
@@ -11,7 +14,7 @@ def _transient(retries_so_far: int, exception: Exception) -> bool:
 
 
 @dramatiq.actor(
-    queue_name="processing",
+    queue_name=PROCESSING_QUEUE,
     retry_when=_transient,
     min_backoff=5_000,
     max_backoff=300_000,

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F, Q
 from django.utils import timezone
 
-from processing import clamav, ffmpeg, ladder
+from processing import clamav, ffmpeg, ladder, metrics
 from processing.analysis import choose_poster, motion_analysis
 from processing.models import JobState, ProcessingJob
 from processing.storyboard import make_storyboard
@@ -118,6 +118,7 @@ def finish(
         log_tail=log_tail[-8000:],
     )
     if state == JobState.FAILED:
+        metrics.FAILURES.labels(code=code or "unknown").inc()
         video_transition(
             video_id=video_id,
             from_statuses=LIVE,
@@ -162,29 +163,38 @@ def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:
     out_dir = workdir / "out"
     out_dir.mkdir()
     progress = ProgressWriter(video_id=str(video.pk), job_id=str(job.pk), duration=info.duration)
-    ffmpeg.run(
-        ladder.transcode_argv(source, out_dir, info, outputs),
-        timeout=max(300.0, info.duration * 20),
-        on_stdout_line=progress.line,
-    )
+    started = time.perf_counter()
+    with metrics.timed_step("transcode"):
+        ffmpeg.run(
+            ladder.transcode_argv(source, out_dir, info, outputs),
+            timeout=max(300.0, info.duration * 20),
+            on_stdout_line=progress.line,
+        )
+    metrics.REALTIME_FACTOR.observe(info.duration / max(time.perf_counter() - started, 1e-3))
+    for output in outputs:
+        metrics.RENDITION_SECONDS.labels(quality=output.rung.quality).observe(info.duration)
 
     set_step(job, "poster")
     smallest = outputs[-1]
-    poster = choose_poster(out_dir / smallest.mp4, info.duration)
+    with metrics.timed_step("poster"):
+        poster = choose_poster(out_dir / smallest.mp4, info.duration)
     set_step(job, "storyboard")
     board_dir = out_dir / "storyboard"
     board_dir.mkdir()
-    sheets, vtt = make_storyboard(
-        out_dir / smallest.mp4,
-        board_dir,
-        width=smallest.width,
-        height=smallest.height,
-        duration=info.duration,
-    )
+    with metrics.timed_step("storyboard"):
+        sheets, vtt = make_storyboard(
+            out_dir / smallest.mp4,
+            board_dir,
+            width=smallest.width,
+            height=smallest.height,
+            duration=info.duration,
+        )
     set_step(job, "analysis")
-    analysis = motion_analysis(out_dir / smallest.mp4, smallest.fps, info.duration)
-    store_outputs(video, info, outputs, out_dir)
-    store_storyboard(video, sheets, vtt)
+    with metrics.timed_step("analysis"):
+        analysis = motion_analysis(out_dir / smallest.mp4, smallest.fps, info.duration)
+    with metrics.timed_step("store"):
+        store_outputs(video, info, outputs, out_dir)
+        store_storyboard(video, sheets, vtt)
     Video.objects.filter(pk=video.pk).update(analysis=analysis)
     if poster:
         key = f"{storage.video_prefix(video.pk)}poster.jpg"
@@ -205,6 +215,7 @@ def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:
 
 
 def set_step(job: ProcessingJob, step: str) -> None:
+    """Record the step (and a heartbeat); stop here if the job was cancelled."""
     if job_cancelled(job):
         raise JobCancelled
     ProcessingJob.objects.filter(pk=job.pk).update(step=step, heartbeat_at=timezone.now())

@@ -261,3 +261,13 @@ def test_analysis_before_ready_is_409(athlete, api_client):
     video = make_video(athlete, status=VideoStatus.PROCESSING)
     response = bearer(api_client, athlete).get(f"/api/v1/videos/{video.pk}/analysis")
     assert response.status_code == 409 and response.json()["code"] == "not_ready"
+
+
+def test_processing_metrics(athlete, tmp_path, client):
+    process(athlete, make_clip(tmp_path / "m.mp4", seconds=1))
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'processing_step_duration_seconds_count{step="transcode"}' in text
+    assert 'processing_transcode_media_seconds_count{quality="sd"}' in text
+    assert "processing_transcode_realtime_factor_count" in text
+    assert 'processing_jobs_in_progress{state="running"} 0.0' in text
+    assert 'processing_queue_depth_messages{queue="processing"}' in text

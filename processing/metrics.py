@@ -1,0 +1,82 @@
+"""Processing metrics. Labels are bounded (steps, qualities, error codes): never a video id.
+
+Counters and histograms live in the worker process that does the work; the gauges that describe
+shared state (jobs in progress, queue depth) are read from the database and Redis at scrape time,
+so any process can serve them.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+logger = logging.getLogger(__name__)
+
+STEP_DURATION = Histogram(
+    "processing_step_duration_seconds",
+    "Duration of each pipeline step.",
+    ["step"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+)
+RENDITION_SECONDS = Histogram(
+    "processing_transcode_media_seconds",
+    "Seconds of media transcoded per rendition (one decode makes them all).",
+    ["quality"],
+    buckets=(1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200),
+)
+REALTIME_FACTOR = Histogram(
+    "processing_transcode_realtime_factor",
+    "Media seconds transcoded per wall-clock second (higher is faster).",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+)
+FAILURES = Counter("processing_failures_total", "Failed processing jobs, by error code.", ["code"])
+
+
+@contextmanager
+def timed_step(step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        STEP_DURATION.labels(step=step).observe(time.perf_counter() - started)
+
+
+class SharedStateCollector(Collector):
+    """Jobs in progress (database) and queue depth (Redis), read when scraped."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registration asks for names only: no database or Redis at import time.
+        yield GaugeMetricFamily("processing_jobs_in_progress", "", labels=["state"])
+        yield GaugeMetricFamily("processing_queue_depth_messages", "", labels=["queue"])
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            yield from self._collect()
+        except Exception:  # a scrape must not fail because the database or Redis is down
+            logger.warning("shared-state metrics unavailable", exc_info=True)
+
+    def _collect(self) -> Iterator[GaugeMetricFamily]:
+        import dramatiq
+
+        from processing.actors import QUEUES
+        from processing.models import JobState, ProcessingJob
+
+        jobs = GaugeMetricFamily(
+            "processing_jobs_in_progress", "Processing jobs by state.", labels=["state"]
+        )
+        for state in (JobState.QUEUED, JobState.RUNNING):
+            jobs.add_metric([state.value], ProcessingJob.objects.filter(state=state).count())
+        yield jobs
+        depth = GaugeMetricFamily(
+            "processing_queue_depth_messages", "Messages waiting in the broker.", labels=["queue"]
+        )
+        broker = dramatiq.get_broker()
+        client = getattr(broker, "client", None)
+        if client is not None:
+            for queue in QUEUES:
+                depth.add_metric([queue], client.hlen(f"{broker.namespace}:{queue}.msgs"))  # type: ignore[attr-defined]
+        yield depth
