@@ -105,6 +105,10 @@ DRAMATIQ_BROKER = {
     "OPTIONS": {
         "url": env("BROKER_URL", default="") or REDIS_URL,
         "namespace": env("BROKER_NAMESPACE", default="video-service"),
+        # A worker silent this long is dead: its unacknowledged messages are delivered again.
+        "heartbeat_timeout": env.int("BROKER_HEARTBEAT_TIMEOUT_MS", default=60_000),
+        # Out of a million broker commands, how many also run that clean-up.
+        "maintenance_chance": env.int("BROKER_MAINTENANCE_CHANCE", default=1000),
     },
     # Listed by hand: django-dramatiq's default names dramatiq.middleware.Prometheus, which
     # dramatiq 2 no longer has.

@@ -18,7 +18,11 @@ REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/13")
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "video-service-test"
 CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [REDIS_URL], "prefix": "video-service-test"}
-DRAMATIQ_BROKER["OPTIONS"] = {"url": REDIS_URL, "namespace": "video-service-test"}
+DRAMATIQ_BROKER["OPTIONS"] = {
+    **DRAMATIQ_BROKER["OPTIONS"],
+    "url": REDIS_URL,
+    "namespace": "video-service-test",
+}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 LOG_LEVEL = "WARNING"

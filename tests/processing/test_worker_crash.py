@@ -1,0 +1,96 @@
+"""A worker SIGKILLed mid-transcode: the message is delivered again and the job completes once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from processing.models import JobState, ProcessingJob
+from tests.media import make_clip
+from tests.videos.helpers import make_video
+from videos.models import ScanStatus, Video, VideoStatus
+from videos.services import send_processing
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def start_worker(media_root: Path) -> subprocess.Popen[bytes]:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "TEST_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(media_root),
+        "FILE_UPLOAD_TEMP_DIR": str(media_root / ".incoming"),
+        "VIDEO_LADDER": settings.VIDEO_LADDER,
+        "BROKER_HEARTBEAT_TIMEOUT_MS": "4000",
+        "BROKER_MAINTENANCE_CHANCE": "1000000",
+        "PROCESSING_STALE_SECONDS": "2",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1",
+         "--worker-shutdown-timeout", "1000"],
+        cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and everything it started, as an OOM killer or a node loss would."""
+    tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    for proc in tree:
+        try:
+            proc.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    process.wait(timeout=10)
+
+
+def wait_for(predicate, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_sigkilled_worker_recovers_with_one_set_of_renditions(athlete, tmp_path, settings):
+    settings.VIDEO_LADDER = "hd:720:3000:120,sd:480:1500:60,mobile:240:500:30"
+    clip = make_clip(tmp_path / "long.mp4", seconds=40, size="1280x720")
+    video = make_video(athlete, status=VideoStatus.UPLOADED, content=clip.read_bytes(),
+                       scan_status=ScanStatus.CLEAN)
+    media_root = Path(settings.MEDIA_ROOT)
+    first = start_worker(media_root)
+    try:
+        assert send_processing(video_id=video.pk)
+        wait_for(lambda: Video.objects.filter(pk=video.pk, progress__gt=0).exists(), 90,
+                 "the first worker to start transcoding")
+        kill_tree(first)
+    finally:
+        if first.poll() is None:
+            kill_tree(first)
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.PROCESSING
+    second = start_worker(media_root)
+    try:
+        wait_for(lambda: Video.objects.get(pk=video.pk).status not in
+                 (VideoStatus.PROCESSING, VideoStatus.UPLOADED), 180, "the job to finish")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kill_tree(second)
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, (video.status_code, video.status_message)
+    job = ProcessingJob.objects.get(video=video)
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
+    assert sorted(video.renditions.values_list("quality", flat=True)) == ["hd", "mobile", "sd"]
+    files = sorted(p.name for p in (media_root / "videos" / str(video.pk) / "renditions").iterdir())
+    assert files == ["hd.mp4", "mobile.mp4", "sd.mp4"]
