@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 ALLOWED_DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 HARDENING = ["-protocol_whitelist", "file", "-format_whitelist", ALLOWED_DEMUXERS]
 MAX_PIXELS = 3840 * 2160
+MAX_ALLOC_BYTES = 1024**3  # no single allocation of a hostile file's making may exceed this
 LOG_TAIL_LINES = 40
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from processing.ffmpeg import HARDENING, MAX_PIXELS, MediaInfo
+from processing.ffmpeg import HARDENING, MAX_ALLOC_BYTES, MAX_PIXELS, MediaInfo
 
 GOP_SECONDS = 2  # keyframes at least every 2 s: frame stepping and HLS cuts need them
 AUDIO_BITRATE = "128k"
@@ -87,6 +87,8 @@ def transcode_argv(
         "-v",
         "error",
         "-y",
+        "-max_alloc",
+        str(MAX_ALLOC_BYTES),
         *HARDENING,
         "-max_pixels",
         str(MAX_PIXELS),

@@ -1,10 +1,14 @@
+import uuid
+
+import boto3
 import pytest
+from boto3.s3.transfer import TransferConfig
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import make_user
-from tests.services import AsgiServer, start_clamd
+from tests.services import AsgiServer, start_clamd, start_moto_server
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +102,44 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    process, url = start_moto_server(tmp_path_factory.mktemp("moto"))
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(settings, s3_endpoint):
+    bucket = f"media-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=bucket)
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": s3_endpoint,
+        **CREDENTIALS,
+        "file_overwrite": False,
+        "querystring_auth": True,
+        "default_acl": None,
+        "transfer_config": TransferConfig(
+            multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024
+        ),
+    }
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return client, bucket

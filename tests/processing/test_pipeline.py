@@ -271,3 +271,29 @@ def test_processing_metrics(athlete, tmp_path, client):
     assert "processing_transcode_realtime_factor_count" in text
     assert 'processing_jobs_in_progress{state="running"} 0.0' in text
     assert 'processing_queue_depth_messages{queue="processing"}' in text
+
+
+def test_outputs_have_the_same_structure_on_s3(athlete, tmp_path, settings, s3):
+    client, bucket = s3
+    clip = make_clip(tmp_path / "s3.mp4", seconds=2)
+    local_settings = dict(settings.STORAGES)
+    video = process(athlete, clip)
+    assert video.status == VideoStatus.READY, video.status_message
+    prefix = f"videos/{video.pk}/"
+    s3_keys = sorted(
+        o["Key"].removeprefix(prefix) for o in client.list_objects_v2(Bucket=bucket)["Contents"]
+    )
+    # the same clip processed on local storage
+    settings.AWS_STORAGE_BUCKET_NAME = ""
+    settings.STORAGES = {
+        **local_settings,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "local-media")},
+        },
+    }
+    local_video = process(athlete, clip)
+    local_prefix = f"videos/{local_video.pk}/"
+    local_keys = sorted(k.removeprefix(local_prefix) for k in stored_files(local_prefix))
+    assert s3_keys == local_keys
+    assert "hls/master.m3u8" in s3_keys and "renditions/sd.mp4" in s3_keys

@@ -1,5 +1,6 @@
 """A worker SIGKILLed mid-transcode: the message is delivered again and the job completes once."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -36,10 +37,22 @@ def start_worker(media_root: Path) -> subprocess.Popen[bytes]:
         "PROCESSING_STALE_SECONDS": "2",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1",
-         "--worker-shutdown-timeout", "1000"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "manage.py",
+            "rundramatiq",
+            "--processes",
+            "1",
+            "--threads",
+            "1",
+            "--worker-shutdown-timeout",
+            "1000",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -47,10 +60,8 @@ def kill_tree(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL the worker and everything it started, as an OOM killer or a node loss would."""
     tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
     for proc in tree:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
     process.wait(timeout=10)
 
 
@@ -64,14 +75,21 @@ def wait_for(predicate, seconds: float, what: str) -> None:
 def test_sigkilled_worker_recovers_with_one_set_of_renditions(athlete, tmp_path, settings):
     settings.VIDEO_LADDER = "hd:720:3000:120,sd:480:1500:60,mobile:240:500:30"
     clip = make_clip(tmp_path / "long.mp4", seconds=40, size="1280x720")
-    video = make_video(athlete, status=VideoStatus.UPLOADED, content=clip.read_bytes(),
-                       scan_status=ScanStatus.CLEAN)
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        content=clip.read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
     media_root = Path(settings.MEDIA_ROOT)
     first = start_worker(media_root)
     try:
         assert send_processing(video_id=video.pk)
-        wait_for(lambda: Video.objects.filter(pk=video.pk, progress__gt=0).exists(), 90,
-                 "the first worker to start transcoding")
+        wait_for(
+            lambda: Video.objects.filter(pk=video.pk, progress__gt=0).exists(),
+            90,
+            "the first worker to start transcoding",
+        )
         kill_tree(first)
     finally:
         if first.poll() is None:
@@ -79,8 +97,14 @@ def test_sigkilled_worker_recovers_with_one_set_of_renditions(athlete, tmp_path,
     assert Video.objects.get(pk=video.pk).status == VideoStatus.PROCESSING
     second = start_worker(media_root)
     try:
-        wait_for(lambda: Video.objects.get(pk=video.pk).status not in
-                 (VideoStatus.PROCESSING, VideoStatus.UPLOADED), 180, "the job to finish")
+        wait_for(
+            lambda: (
+                Video.objects.get(pk=video.pk).status
+                not in (VideoStatus.PROCESSING, VideoStatus.UPLOADED)
+            ),
+            180,
+            "the job to finish",
+        )
     finally:
         second.send_signal(signal.SIGTERM)
         try:

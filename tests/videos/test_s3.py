@@ -3,14 +3,11 @@
 import base64
 import hashlib
 import json
-import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 import requests
-from boto3.s3.transfer import TransferConfig
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.files.base import ContentFile
@@ -18,50 +15,11 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import bearer
-from tests.services import start_moto_server
 from videos import storage
 from videos.models import Video
 
 pytestmark = pytest.mark.django_db
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory):
-    process, url = start_moto_server(tmp_path_factory.mktemp("moto"))
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def s3(settings, s3_endpoint):
-    bucket = f"media-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=bucket)
-    options = {
-        "bucket_name": bucket,
-        "endpoint_url": s3_endpoint,
-        **CREDENTIALS,
-        "file_overwrite": False,
-        "querystring_auth": True,
-        "default_acl": None,
-        "transfer_config": TransferConfig(
-            multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024
-        ),
-    }
-    settings.AWS_STORAGE_BUCKET_NAME = bucket
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
-    return client, bucket
 
 
 def keys(client, bucket) -> list[str]:
