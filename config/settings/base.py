@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from typing import Any
 
 from config.env import BASE_DIR, env
 
@@ -100,7 +101,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="video-service")},
     }
 }
-DRAMATIQ_BROKER = {
+DRAMATIQ_BROKER: dict[str, Any] = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
     "OPTIONS": {
         "url": env("BROKER_URL", default="") or REDIS_URL,
