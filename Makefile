@@ -48,3 +48,4 @@ clean:
 ## Benchmarks (numbers, not assertions): ratios against a baseline run in the same process.
 bench: $(VENV)/.dev-installed
 	$(PY) tests/bench/bench_upload.py --size-mib $${BENCH_UPLOAD_MIB:-1024}
+	$(PY) tests/bench/bench_transcode.py --seconds $${BENCH_TRANSCODE_SECONDS:-30}
