@@ -297,3 +297,61 @@ def test_outputs_have_the_same_structure_on_s3(athlete, tmp_path, settings, s3):
     local_keys = sorted(k.removeprefix(local_prefix) for k in stored_files(local_prefix))
     assert s3_keys == local_keys
     assert "hls/master.m3u8" in s3_keys and "renditions/sd.mp4" in s3_keys
+
+
+def test_variable_frame_rate_source(athlete, tmp_path):
+    """Phones record VFR: here 1 s at 30 fps then 1 s at 10 fps in one stream."""
+    clip = tmp_path / "vfr.mkv"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-nostdin",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=30:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=10:d=1",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+    )
+    video = process(athlete, clip)
+    assert video.status == VideoStatus.READY, video.status_message
+    sd = video.renditions.get(quality="sd")
+    frames = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+            local(sd.file.name),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert int(frames.strip(",")) >= 35  # every source frame survives, none invented en masse
+    assert video.duration == pytest.approx(2, abs=0.15)
