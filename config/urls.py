@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("videos.urls")),
+    path("api/v1/", include("annotations.urls")),
     path("media/<int:expires>/<str:signature>/<path:key>", video_views.media, name="media"),
 ]
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "accounts",
     "videos",
     "processing",
+    "annotations",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MONGODB_URL = env("MONGODB_URL", default="")
+if MONGODB_URL:
+    import django_mongodb_backend
+
+    DATABASES["annotations"] = django_mongodb_backend.parse_uri(
+        MONGODB_URL, db_name=env("MONGODB_NAME", default="video_service_annotations")
+    )
+DATABASE_ROUTERS = ["config.routers.AnnotationsRouter"]
 
 # --- Redis: cache, rate limits, broker, channel layer ----------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

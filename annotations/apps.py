@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AnnotationsConfig(AppConfig):
+    name = "annotations"
+    verbose_name = "Annotations"
+
+    def ready(self) -> None:
+        from annotations.services import annotations_delete_for_video
+        from videos.services import VIDEO_DELETE_HOOKS
+
+        VIDEO_DELETE_HOOKS.append(annotations_delete_for_video)

@@ -1,0 +1,46 @@
+"""Events for the real-time channel: one group per video, sent after the write commits."""
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from rest_framework.renderers import JSONRenderer
+
+logger = logging.getLogger(__name__)
+
+
+def video_group(video_id: uuid.UUID | str) -> str:
+    return f"video.{video_id}"
+
+
+def publish(video_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> None:
+    """Broadcast to everyone watching the video. Best effort: a Redis hiccup must not fail the
+    REST request that already stored the change; clients resync on reconnect."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(
+                video_group(video_id), {"type": "broadcast", "event": event, "payload": payload}
+            )
+        except Exception:  # the layer's errors vary; losing a live event is not data loss
+            logger.warning("real-time publish failed", exc_info=True, extra={"event": event})
+
+    transaction.on_commit(send)
+
+
+def as_json(data: Any) -> Any:
+    """Plain JSON types only (UUIDs, datetimes as strings): the channel layer uses msgpack."""
+    return json.loads(JSONRenderer().render(data))
+
+
+def publish_annotation(annotation: Any, event: str) -> None:
+    from annotations.serializers import AnnotationOutputSerializer
+
+    publish(annotation.video_id, event, as_json(AnnotationOutputSerializer(annotation).data))

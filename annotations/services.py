@@ -1,0 +1,106 @@
+"""Every write to annotations. Writes are ordered so a failure leaves no orphan: MongoDB does not
+roll back a transaction here, and the audio files live in storage, outside any database."""
+
+import logging
+import math
+import uuid
+from typing import Any
+
+from django.core.files.storage import default_storage
+
+from accounts.models import User
+from annotations import realtime
+from annotations.drawing import angle_degrees
+from annotations.models import Annotation, AnnotationType
+from config.errors import ApplicationError
+from videos.models import Video, VideoStatus
+from videos.storage import delete_prefix
+
+logger = logging.getLogger(__name__)
+
+
+def annotation_prefix(video_id: uuid.UUID | str) -> str:
+    """Voice-over files sit under the video's folder, so its signed URLs cover them."""
+    return f"videos/{video_id}/voice-overs/"
+
+
+def _check_time(video: Video, timestamp: float) -> None:
+    if video.status != VideoStatus.READY:
+        raise ApplicationError(errors={"video_id": ["The video is not ready to annotate yet."]})
+    if video.duration is not None and timestamp > video.duration + 1e-6:
+        raise ApplicationError(
+            errors={"timestamp": [f"The video is only {video.duration:.3f} s long."]}
+        )
+
+
+def frame_at(video: Video, timestamp: float) -> int:
+    return math.floor(timestamp * (video.fps or 30) + 1e-6)
+
+
+def _geometry(video: Video, drawing_data: dict[str, Any]) -> float | None:
+    if drawing_data["tool_type"] != "angle":
+        return None
+    return angle_degrees(drawing_data["points"], video.width or 1, video.height or 1)
+
+
+def annotation_create_drawing(
+    *, video: Video, author: User, timestamp: float, duration: float, drawing_data: dict[str, Any]
+) -> Annotation:
+    _check_time(video, timestamp)
+    annotation = Annotation.objects.create(
+        video_id=video.pk,
+        author_id=author.pk,
+        author_username=author.username,
+        type=AnnotationType.DRAWING,
+        timestamp=timestamp,
+        duration=duration,
+        frame=frame_at(video, timestamp),
+        drawing_data=drawing_data,
+        angle_degrees=_geometry(video, drawing_data),
+    )
+    realtime.publish_annotation(annotation, "annotation.created")
+    return annotation
+
+
+def annotation_update(
+    *,
+    annotation: Annotation,
+    video: Video,
+    timestamp: float | None = None,
+    duration: float | None = None,
+    drawing_data: dict[str, Any] | None = None,
+) -> Annotation:
+    fields = ["updated_at"]
+    if timestamp is not None:
+        _check_time(video, timestamp)
+        annotation.timestamp, annotation.frame = timestamp, frame_at(video, timestamp)
+        fields += ["timestamp", "frame"]
+    if duration is not None:
+        annotation.duration = duration
+        fields.append("duration")
+    if drawing_data is not None:
+        if annotation.type != AnnotationType.DRAWING:
+            raise ApplicationError(errors={"drawing_data": ["A voice-over has no drawing."]})
+        annotation.drawing_data = drawing_data
+        annotation.angle_degrees = _geometry(video, drawing_data)
+        fields += ["drawing_data", "angle_degrees"]
+    annotation.save(update_fields=fields)
+    realtime.publish_annotation(annotation, "annotation.updated")
+    return annotation
+
+
+def annotation_delete(*, annotation: Annotation) -> None:
+    """Document first, then its files: a failure leaves at worst an unreferenced file under the
+    video's folder (removed with the video), never a document pointing at nothing."""
+    keys = [key for key in (annotation.audio, annotation.audio_source) if key]
+    annotation_id, video_id = str(annotation.pk), annotation.video_id
+    annotation.delete()
+    for key in keys:
+        default_storage.delete(key)
+    realtime.publish(video_id, "annotation.deleted", {"id": annotation_id})
+
+
+def annotations_delete_for_video(video: Video) -> None:
+    """Called when a video is deleted: its annotations and voice-over files go too."""
+    Annotation.objects.filter(video_id=video.pk).delete()
+    delete_prefix(annotation_prefix(video.pk))

@@ -1,0 +1,13 @@
+from django.urls import re_path
+
+from annotations import apis
+
+urlpatterns = [
+    re_path(r"^annotations/?$", apis.AnnotationListApi.as_view(), name="annotations"),
+    re_path(r"^annotations/drawing/?$", apis.DrawingCreateApi.as_view(), name="annotation-drawing"),
+    re_path(
+        r"^annotations/(?P<annotation_id>[0-9a-fA-F-]{36})/?$",
+        apis.AnnotationDetailApi.as_view(),
+        name="annotation-detail",
+    ),
+]
