@@ -83,11 +83,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MONGODB_URL = env("MONGODB_URL", default="")
 if MONGODB_URL:
-    import django_mongodb_backend
-
-    DATABASES["annotations"] = django_mongodb_backend.parse_uri(
-        MONGODB_URL, db_name=env("MONGODB_NAME", default="video_service_annotations")
-    )
+    DATABASES["annotations"] = {
+        "ENGINE": "django_mongodb_backend",
+        "HOST": MONGODB_URL,
+        "NAME": env("MONGODB_NAME", default="video_service_annotations"),
+    }
 DATABASE_ROUTERS = ["config.routers.AnnotationsRouter"]
 
 # --- Redis: cache, rate limits, broker, channel layer ----------------------------------------

@@ -8,7 +8,7 @@ from tests.conftest import bearer
 from videos.models import VideoStatus
 from videos.services import video_delete
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases="__all__")
 
 ARROW = {"tool_type": "arrow", "points": [[0.1, 0.2], [0.5, 0.6]], "color": "#00FF00", "width": 4}
 
