@@ -8,9 +8,17 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from prometheus_client import Counter, Gauge
 from rest_framework.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
+
+CONNECTED_CLIENTS = Gauge(
+    "realtime_connected_clients",
+    "WebSocket clients connected to video channels.",
+    multiprocess_mode="livesum",
+)
+PUBLISHED = Counter("realtime_events_published_total", "Events published, by type.", ["event"])
 
 
 def video_group(video_id: uuid.UUID | str) -> str:
@@ -20,6 +28,8 @@ def video_group(video_id: uuid.UUID | str) -> str:
 def publish(video_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> None:
     """Broadcast to everyone watching the video. Best effort: a Redis hiccup must not fail the
     REST request that already stored the change; clients resync on reconnect."""
+
+    PUBLISHED.labels(event=event).inc()
 
     def send() -> None:
         layer = get_channel_layer()

@@ -1,5 +1,9 @@
-"""WebSocket routes; the apps add theirs here."""
+"""WebSocket routes."""
 
-from django.urls import URLPattern
+from django.urls import re_path
 
-websocket_urlpatterns: list[URLPattern] = []
+from annotations.consumers import VideoConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/videos/(?P<video_id>[0-9a-fA-F-]{36})/$", VideoConsumer.as_asgi()),
+]

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F, Q
 from django.utils import timezone
 
+from annotations import realtime
 from processing import clamav, ffmpeg, ladder, metrics
 from processing.analysis import choose_poster, motion_analysis
 from processing.models import JobState, ProcessingJob
@@ -206,12 +207,13 @@ def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:
     if job_cancelled(job):
         raise JobCancelled
     finish(job, str(video.pk), JobState.SUCCEEDED)
-    video_transition(
+    if video_transition(
         video_id=video.pk,
         from_statuses=[VideoStatus.PROCESSING],
         to=VideoStatus.READY,
         progress=100,
-    )
+    ):
+        realtime.publish(video.pk, "video.ready", {"id": str(video.pk), "progress": 100})
 
 
 def set_step(job: ProcessingJob, step: str) -> None:
@@ -289,6 +291,9 @@ class ProgressWriter:
         percent = max(0, min(99, int(int(value) / 1e6 / self.duration * 100)))
         Video.objects.filter(pk=self.video_id, status=VideoStatus.PROCESSING).update(
             progress=percent
+        )
+        realtime.publish(
+            self.video_id, "video.progress", {"id": self.video_id, "progress": percent}
         )
         alive = ProcessingJob.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
             heartbeat_at=timezone.now()

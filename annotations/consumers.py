@@ -1,0 +1,198 @@
+"""The real-time channel of a video: /ws/videos/{id}/.
+
+Everyone who may view the video may listen; changes made anywhere (REST, another socket, the
+worker) arrive as events. Clients may create drawings here too, validated exactly like REST.
+"""
+
+import time
+import uuid
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
+from django.http.request import split_domain_port, validate_host
+
+from accounts.models import User
+from annotations import realtime
+from config.errors import ApplicationError
+
+CLOSE_FORBIDDEN = 4403
+RATE_PER_SECOND = 10
+BURST = 20
+PRESENCE_TTL = 3600
+
+
+def _user_from_token(token: str) -> User | None:
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    auth = JWTAuthentication()
+    try:
+        user = auth.get_user(auth.get_validated_token(token.encode()))
+    except Exception:  # any token problem means "not authenticated"
+        return None
+    return user if isinstance(user, User) and user.is_active else None
+
+
+def _origin_allowed(scope: dict[str, Any]) -> bool:
+    headers = dict(scope.get("headers") or [])
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if not origin:
+        return False
+    host = origin.split("://", 1)[-1]
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+@database_sync_to_async
+def _authorise(scope: dict[str, Any], video_id: str) -> tuple[User, Any] | None:
+    from videos.permissions import can_view
+    from videos.selectors import video_get
+
+    token = parse_qs(scope.get("query_string", b"").decode()).get("token", [""])[0]
+    if token:
+        user = _user_from_token(token)
+    else:
+        session_user = scope.get("user")
+        # A browser's cookie rides along on any page's socket: only our own pages may use it.
+        user = (
+            session_user
+            if isinstance(session_user, User) and session_user.is_authenticated
+            else None
+        )
+        if user is not None and not _origin_allowed(scope):
+            return None
+    if user is None:
+        return None
+    try:
+        video = video_get(user=user, video_id=video_id)
+    except ApplicationError:
+        return None
+    return (user, video) if can_view(user, video) else None
+
+
+class VideoConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        video_id = self.scope["url_route"]["kwargs"]["video_id"]
+        allowed = await _authorise(self.scope, video_id)
+        if allowed is None:
+            # Accept, then close with our code: a refused handshake would only say "403".
+            await self.accept()
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user, self.video = allowed
+        self.group = realtime.video_group(self.video.pk)
+        self.connection_id = uuid.uuid4().hex
+        self.tokens, self.refilled = float(BURST), time.monotonic()
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        realtime.CONNECTED_CLIENTS.inc()
+        await self._presence("joined")
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "group"):
+            return
+        realtime.CONNECTED_CLIENTS.dec()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._presence("left")
+
+    async def _presence(self, change: str) -> None:
+        key = f"presence:{self.video.pk}"
+        member = f"{self.user.pk}:{self.user.username}:{self.connection_id}"
+        viewers = await database_sync_to_async(_update_presence)(key, member, change == "joined")
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "broadcast",
+                "event": f"presence.{change}",
+                "payload": {
+                    "user": {"id": self.user.pk, "username": self.user.username},
+                    "viewers": viewers,
+                },
+            },
+        )
+
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        await self.send_json({"type": message["event"], "payload": message["payload"]})
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.refilled) * RATE_PER_SECOND)
+        self.refilled = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not self._take_token():
+            await self.send_json(
+                {"type": "error", "code": "rate_limited", "detail": "Too many messages; slow down."}
+            )
+            return
+        if not isinstance(content, dict) or content.get("type") != "annotation.create":
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "invalid",
+                    "detail": 'Send {"type": "annotation.create", "data": {...}}.',
+                }
+            )
+            return
+        result = await database_sync_to_async(_create_drawing)(
+            self.user, self.video.pk, content.get("data")
+        )
+        await self.send_json(result)
+
+
+def _update_presence(key: str, member: str, joined: bool) -> list[dict[str, Any]]:
+    client = cache.client.get_client()  # type: ignore[attr-defined]
+    full_key = cache.make_key(key)
+    if joined:
+        client.sadd(full_key, member)
+        client.expire(full_key, PRESENCE_TTL)
+    else:
+        client.srem(full_key, member)
+    viewers: dict[str, dict[str, Any]] = {}
+    for raw in client.smembers(full_key):
+        user_id, username, _ = raw.decode().split(":", 2)
+        viewers[user_id] = {"id": int(user_id), "username": username}
+    return sorted(viewers.values(), key=lambda viewer: viewer["username"])
+
+
+def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any]:
+    """The same validation, permission and service as POST /api/v1/annotations/drawing."""
+    from annotations.serializers import AnnotationOutputSerializer, DrawingCreateSerializer
+    from annotations.services import annotation_create_drawing
+    from videos.permissions import can_annotate
+    from videos.selectors import video_get
+
+    serializer = DrawingCreateSerializer(
+        data={**(data if isinstance(data, dict) else {}), "video_id": str(video_id)}
+    )
+    if not serializer.is_valid():
+        return {"type": "error", "code": "invalid", "errors": realtime.as_json(serializer.errors)}
+    video = video_get(user=user, video_id=video_id)
+    if not can_annotate(user, video):
+        return {
+            "type": "error",
+            "code": "permission_denied",
+            "detail": "You may view this video but not annotate it.",
+        }
+    try:
+        annotation = annotation_create_drawing(
+            video=video,
+            author=user,
+            **{
+                key: serializer.validated_data[key]
+                for key in ("timestamp", "duration", "drawing_data")
+            },
+        )
+    except ApplicationError as error:
+        return {"type": "error", **error.as_dict()}
+    return {
+        "type": "annotation.saved",
+        "payload": realtime.as_json(AnnotationOutputSerializer(annotation).data),
+    }
