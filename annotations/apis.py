@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,10 +16,12 @@ from annotations.serializers import (
     AnnotationOutputSerializer,
     AnnotationUpdateSerializer,
     DrawingCreateSerializer,
+    VoiceOverCreateSerializer,
 )
 from config.errors import ApplicationError
 from videos import permissions, selectors
 from videos.models import Video
+from videos.uploads import HashingUploadHandler
 
 MAX_DRAWING_BODY = 256 * 1024
 ANNOTATION_PAGE_SIZE = 100  # a coach loads a whole session of notes at once
@@ -133,3 +135,29 @@ class AnnotationDetailApi(APIView):
             )
         services.annotation_delete(annotation=annotation)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VoiceOverCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=VoiceOverCreateSerializer, responses={201: AnnotationOutputSerializer})
+    def post(self, request: Request) -> Response:
+        request.upload_handlers = [HashingUploadHandler(request)]
+        serializer = VoiceOverCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        video = _video_for(request, data["video_id"])
+        if not permissions.can_annotate(request.user, video):
+            raise permissions.VideoPermissionDenied("You may view this video but not annotate it.")
+        recording = data["audio_file"]
+        try:
+            annotation = services.voice_over_create(
+                video=video,
+                author=request.user,  # type: ignore[arg-type]
+                timestamp=data["timestamp"],
+                local_path=recording.temporary_file_path(),
+                size=recording.size or 0,
+            )
+        finally:
+            recording.close()
+        return Response(AnnotationOutputSerializer(annotation).data, status=status.HTTP_201_CREATED)

@@ -6,13 +6,14 @@ import math
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from accounts.models import User
 from annotations import realtime
 from annotations.drawing import angle_degrees
-from annotations.models import Annotation, AnnotationType
-from config.errors import ApplicationError
+from annotations.models import Annotation, AnnotationType, AudioStatus
+from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from videos.models import Video, VideoStatus
 from videos.storage import delete_prefix
 
@@ -104,3 +105,68 @@ def annotations_delete_for_video(video: Video) -> None:
     """Called when a video is deleted: its annotations and voice-over files go too."""
     Annotation.objects.filter(video_id=video.pk).delete()
     delete_prefix(annotation_prefix(video.pk))
+
+
+VOICE_OVER_MAX_SECONDS = 600
+
+
+def voice_over_create(
+    *, video: Video, author: User, timestamp: float, local_path: str, size: int
+) -> Annotation:
+    """Check the recording (malware, content, length), then store it: document first, file
+    second, so a failed file save leaves no document behind (and never the reverse)."""
+    from processing import audio, ffmpeg
+    from videos.models import ScanStatus
+    from videos.services import LocalFile, scan_local_file
+
+    _check_time(video, timestamp)
+    if size == 0:
+        raise Unprocessable("The recording is empty.", code="empty_file")
+    if size > settings.VOICE_OVER_MAX_BYTES:
+        raise PayloadTooLarge("The recording is larger than this service accepts.")
+    scan_status, signature = scan_local_file(local_path, size)
+    if scan_status == ScanStatus.INFECTED:
+        raise Unprocessable(
+            f"Malware found ({signature}); the file was deleted.", code="malware_detected"
+        )
+    try:
+        info = audio.inspect_audio(local_path)
+    except ffmpeg.MediaError as error:
+        raise Unprocessable(error.message, code=error.code) from None
+    if info.duration > VOICE_OVER_MAX_SECONDS:
+        raise Unprocessable("A voice-over may be at most 10 minutes long.", code="too_long")
+    if video.duration is not None and timestamp + info.duration > video.duration + 0.5:
+        raise Unprocessable("The voice-over would run past the end of the video.", code="too_long")
+    if info.max_volume_db < audio.SILENCE_DB:
+        raise Unprocessable("The recording is silent; check the microphone.", code="silent_audio")
+
+    annotation = Annotation.objects.create(
+        video_id=video.pk,
+        author_id=author.pk,
+        author_username=author.username,
+        type=AnnotationType.VOICE_OVER,
+        timestamp=timestamp,
+        duration=info.duration,
+        frame=frame_at(video, timestamp),
+        audio_status=AudioStatus.PROCESSING,
+    )
+    key = f"{annotation_prefix(video.pk)}{annotation.pk}/source"
+    try:
+        with LocalFile(local_path) as recording:
+            annotation.audio_source = default_storage.save(key, recording)
+    except OSError as error:
+        annotation.delete()
+        raise ServiceUnavailable("Storage is unavailable; record again shortly.") from error
+    annotation.save(update_fields=["audio_source"])
+    enqueue_voice_over(annotation_id=annotation.pk)
+    realtime.publish_annotation(annotation, "annotation.created")
+    return annotation
+
+
+def enqueue_voice_over(*, annotation_id: uuid.UUID) -> None:
+    from processing.actors import process_voice_over
+
+    try:
+        process_voice_over.send(str(annotation_id))
+    except Exception:  # the broker's errors vary; the document says processing, retry later
+        logger.warning("could not enqueue a voice-over", exc_info=True)

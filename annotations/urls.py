@@ -6,6 +6,11 @@ urlpatterns = [
     re_path(r"^annotations/?$", apis.AnnotationListApi.as_view(), name="annotations"),
     re_path(r"^annotations/drawing/?$", apis.DrawingCreateApi.as_view(), name="annotation-drawing"),
     re_path(
+        r"^annotations/voice-over/?$",
+        apis.VoiceOverCreateApi.as_view(),
+        name="annotation-voice-over",
+    ),
+    re_path(
         r"^annotations/(?P<annotation_id>[0-9a-fA-F-]{36})/?$",
         apis.AnnotationDetailApi.as_view(),
         name="annotation-detail",

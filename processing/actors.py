@@ -2,7 +2,7 @@
 
 import dramatiq
 
-from processing import pipeline
+from processing import pipeline, voice_over
 
 PROCESSING_QUEUE = "processing"
 QUEUES = [PROCESSING_QUEUE]
@@ -22,3 +22,14 @@ def _transient(retries_so_far: int, exception: Exception) -> bool:
 )
 def process_video(video_id: str) -> None:
     pipeline.process_video(video_id=video_id)
+
+
+@dramatiq.actor(
+    queue_name=PROCESSING_QUEUE,
+    retry_when=_transient,
+    min_backoff=2_000,
+    max_backoff=60_000,
+    time_limit=15 * 60 * 1000,
+)
+def process_voice_over(annotation_id: str) -> None:
+    voice_over.process_voice_over(annotation_id=annotation_id)

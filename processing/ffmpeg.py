@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 # The mov/mp4 family and matroska/webm: what phones, cameras and browsers record.
 ALLOWED_DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 HARDENING = ["-protocol_whitelist", "file", "-format_whitelist", ALLOWED_DEMUXERS]
+# Voice-overs: what browsers record (webm/opus, mp4/aac) and the usual audio files.
+AUDIO_DEMUXERS = f"{ALLOWED_DEMUXERS},mp3,wav,ogg"
+AUDIO_HARDENING = ["-protocol_whitelist", "file", "-format_whitelist", AUDIO_DEMUXERS]
 MAX_PIXELS = 3840 * 2160
 MAX_ALLOC_BYTES = 1024**3  # no single allocation of a hostile file's making may exceed this
 LOG_TAIL_LINES = 40
@@ -72,6 +75,7 @@ def run(
     *,
     timeout: float,
     on_stdout_line: Callable[[str], None] | None = None,
+    stderr_to_stdout: bool = False,
 ) -> str:
     """Run argv in its own process group; kill the whole group on timeout. Returns stdout.
 
@@ -82,7 +86,7 @@ def run(
         list(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,
         start_new_session=True,
         text=True,
         errors="replace",
@@ -104,7 +108,7 @@ def run(
         raise MediaError(
             "corrupt_media",
             f"{Path(argv[0]).name} failed (exit {process.returncode})",
-            _tail(stderr),
+            _tail(stderr if not stderr_to_stdout else stdout),
         )
     return stdout
 

@@ -227,6 +227,7 @@ MAX_VIDEO_SECONDS = env.int("MAX_VIDEO_SECONDS", default=2 * 3600)
 # quality:short_side:maxrate_kbps:max_fps, largest first; never upscaled, at least one is made.
 VIDEO_LADDER = env("VIDEO_LADDER", default="hd:1080:6000:120,sd:720:3000:60,mobile:360:800:30")
 FFMPEG_PRESET = env("FFMPEG_PRESET", default="veryfast")
+VOICE_OVER_MAX_BYTES = env.int("VOICE_OVER_MAX_BYTES", default=100 * 1024**2)
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
 # A running job whose heartbeat is older than this is taken as dead (requeued or failed).
 PROCESSING_STALE_SECONDS = env.int("PROCESSING_STALE_SECONDS", default=120)
