@@ -1,6 +1,7 @@
 """The annotations API: thin views over the services, with the video's access rules."""
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -10,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import services
+from annotations import exchange, services
 from annotations.models import Annotation, AnnotationType
 from annotations.serializers import (
     AnnotationOutputSerializer,
@@ -161,3 +162,39 @@ class VoiceOverCreateApi(APIView):
         finally:
             recording.close()
         return Response(AnnotationOutputSerializer(annotation).data, status=status.HTTP_201_CREATED)
+
+
+def _visible_annotations(request: Request, video: Video) -> list[Annotation]:
+    annotations = Annotation.objects.filter(video_id=video.pk)
+    if not permissions.is_staff(request.user):
+        annotations = annotations.filter(hidden=False)
+    return list(annotations.order_by("timestamp", "created_at"))
+
+
+class AnnotationExportApi(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, video_id: str) -> Response:
+        video = selectors.video_get(user=request.user, video_id=video_id)
+        return Response(exchange.export_document(video, _visible_annotations(request, video)))
+
+
+class AnnotationExportVttApi(APIView):
+    @extend_schema(responses={(200, "text/vtt"): str})
+    def get(self, request: Request, video_id: str) -> HttpResponse:
+        video = selectors.video_get(user=request.user, video_id=video_id)
+        text = exchange.export_vtt(video, _visible_annotations(request, video))
+        response = HttpResponse(text, content_type="text/vtt; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="annotations-{video.pk}.vtt"'
+        return response
+
+
+class AnnotationImportApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=dict, responses={201: dict})
+    def post(self, request: Request, video_id: str) -> Response:
+        video = selectors.video_get(user=request.user, video_id=video_id)
+        if not permissions.can_annotate(request.user, video):
+            raise permissions.VideoPermissionDenied("You may view this video but not annotate it.")
+        created = exchange.import_document(video=video, author=request.user, document=request.data)  # type: ignore[arg-type]
+        return Response({"imported": created}, status=status.HTTP_201_CREATED)
