@@ -116,6 +116,8 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
 
     async def broadcast(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": message["event"], "payload": message["payload"]})
+        if "sent_at" in message:
+            realtime.BROADCAST_LATENCY.observe(max(0.0, time.time() - message["sent_at"]))
 
     def _take_token(self) -> bool:
         now = time.monotonic()

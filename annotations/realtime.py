@@ -2,13 +2,14 @@
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 from rest_framework.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,11 @@ CONNECTED_CLIENTS = Gauge(
     multiprocess_mode="livesum",
 )
 PUBLISHED = Counter("realtime_events_published_total", "Events published, by type.", ["event"])
+BROADCAST_LATENCY = Histogram(
+    "realtime_broadcast_latency_seconds",
+    "From publishing an event to handing it to a connected client.",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 
 
 def video_group(video_id: uuid.UUID | str) -> str:
@@ -37,7 +43,8 @@ def publish(video_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> N
             return
         try:
             async_to_sync(layer.group_send)(
-                video_group(video_id), {"type": "broadcast", "event": event, "payload": payload}
+                video_group(video_id),
+                {"type": "broadcast", "event": event, "payload": payload, "sent_at": time.time()},
             )
         except Exception:  # the layer's errors vary; losing a live event is not data loss
             logger.warning("real-time publish failed", exc_info=True, extra={"event": event})

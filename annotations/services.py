@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from prometheus_client import Counter
 
 from accounts.models import User
 from annotations import realtime
@@ -18,6 +19,8 @@ from videos.models import Video, VideoStatus
 from videos.storage import delete_prefix
 
 logger = logging.getLogger(__name__)
+
+CREATED = Counter("annotations_created_total", "Annotations created, by type.", ["type"])
 
 
 def annotation_prefix(video_id: uuid.UUID | str) -> str:
@@ -59,6 +62,7 @@ def annotation_create_drawing(
         drawing_data=drawing_data,
         angle_degrees=_geometry(video, drawing_data),
     )
+    CREATED.labels(type=AnnotationType.DRAWING).inc()
     realtime.publish_annotation(annotation, "annotation.created")
     return annotation
 
@@ -159,6 +163,7 @@ def voice_over_create(
         raise ServiceUnavailable("Storage is unavailable; record again shortly.") from error
     annotation.save(update_fields=["audio_source"])
     enqueue_voice_over(annotation_id=annotation.pk)
+    CREATED.labels(type=AnnotationType.VOICE_OVER).inc()
     realtime.publish_annotation(annotation, "annotation.created")
     return annotation
 

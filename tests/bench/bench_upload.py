@@ -10,13 +10,14 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import requests
+
+from tests.bench.common import make_user_token, manage, service_env, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 1024 * 1024
@@ -121,68 +122,21 @@ def main() -> None:
     size = args.size_mib * CHUNK
     work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
     port = 18000 + os.getpid() % 1000
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(work / "media"),
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-        "CLAMAV_ADDRESS": "",
-        "MAX_UPLOAD_BYTES": str(size * 2),
-        "MAX_USER_STORAGE_BYTES": str(size * 10),
-        "UPLOAD_RATE_LIMIT": "1000/h",
-        "FILE_UPLOAD_TEMP_DIR": str(work),
-        "LOG_LEVEL": "WARNING",
-    }
-    python = sys.executable
+    env = service_env(
+        work,
+        MAX_UPLOAD_BYTES=str(size * 2),
+        MAX_USER_STORAGE_BYTES=str(size * 10),
+        UPLOAD_RATE_LIMIT="1000/h",
+        FILE_UPLOAD_TEMP_DIR=str(work),
+    )
     server = None
     try:
         payload = make_payload(work, size)
         baseline = disk_write_seconds(payload, work)
-        subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        token_script = (
-            "from accounts.models import Role; from accounts.services import user_create;"
-            "from rest_framework_simplejwt.tokens import RefreshToken;"
-            "u = user_create(username='bench', password='bench-pass-123!', role=Role.COACH);"
-            "print(RefreshToken.for_user(u).access_token)"
-        )
-        token = (
-            subprocess.run(
-                [python, "manage.py", "shell", "-c", token_script],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        server = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        manage(env, "migrate", "-v", "0")
+        token = make_user_token(env, "bench")
+        server = start_server(env, port)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                requests.get(f"{base}/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
         idle_rss = rss_mib(server.pid)
         auth = {"Authorization": f"Bearer {token}"}
 
