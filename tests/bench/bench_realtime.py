@@ -10,6 +10,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 import websockets
@@ -54,7 +55,11 @@ def main() -> None:
             async with websockets.connect(socket_url) as socket:
                 for index in range(args.events):
                     started = time.perf_counter()
-                    body = {"video_id": video_id, "timestamp": index % 600, "drawing_data": drawing}
+                    body: dict[str, Any] = {
+                        "video_id": video_id,
+                        "timestamp": index % 600,
+                        "drawing_data": drawing,
+                    }
                     response = await asyncio.to_thread(session.post, url, json=body, timeout=10)
                     rest_only.append(time.perf_counter() - started)
                     assert response.status_code == 201, response.text
