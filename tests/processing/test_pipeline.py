@@ -355,3 +355,36 @@ def test_variable_frame_rate_source(athlete, tmp_path):
     ).stdout.strip()
     assert int(frames.strip(",")) >= 35  # every source frame survives, none invented en masse
     assert video.duration == pytest.approx(2, abs=0.15)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_and_ready_reach_the_real_time_channel(athlete, tmp_path):
+    import asyncio
+
+    from channels.layers import get_channel_layer
+
+    from annotations.realtime import video_group
+
+    layer = get_channel_layer()
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        scan_status=ScanStatus.CLEAN,
+        content=make_clip(tmp_path / "p.mp4", seconds=3).read_bytes(),
+    )
+    channel = asyncio.run(layer.new_channel())
+    asyncio.run(layer.group_add(video_group(video.pk), channel))
+    pipeline.process_video(video_id=str(video.pk))
+
+    async def drain() -> list[str]:
+        events = []
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), 2)
+            except TimeoutError:
+                return events
+            events.append(message["event"])
+
+    events = asyncio.run(drain())
+    assert events[-1] == "video.ready"
+    assert set(events) <= {"video.progress", "video.ready"}
