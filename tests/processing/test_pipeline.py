@@ -377,7 +377,7 @@ def test_progress_and_ready_reach_the_real_time_channel(athlete, tmp_path):
     pipeline.process_video(video_id=str(video.pk))
 
     async def drain() -> list[str]:
-        events = []
+        events: list[str] = []
         while True:
             try:
                 message = await asyncio.wait_for(layer.receive(channel), 2)
