@@ -36,8 +36,8 @@ test: $(VENV)/.dev-installed assets
 	@bash deploy/scripts/ensure-test-services.sh
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
-	@echo "--- annotations again, stored in MongoDB (SecantusDB) ---"
-	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations $(PYTEST_ARGS)
+	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"
+	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

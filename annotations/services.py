@@ -175,3 +175,14 @@ def enqueue_voice_over(*, annotation_id: uuid.UUID) -> None:
         process_voice_over.send(str(annotation_id))
     except Exception:  # the broker's errors vary; the document says processing, retry later
         logger.warning("could not enqueue a voice-over", exc_info=True)
+
+
+def annotation_set_hidden(*, annotation: Annotation, hidden: bool) -> Annotation:
+    """Moderation: a hidden annotation is seen by staff only; viewers' players drop it."""
+    annotation.hidden = hidden
+    annotation.save(update_fields=["hidden", "updated_at"])
+    if hidden:
+        realtime.publish(annotation.video_id, "annotation.deleted", {"id": str(annotation.pk)})
+    else:
+        realtime.publish_annotation(annotation, "annotation.created")
+    return annotation

@@ -18,7 +18,7 @@ from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable,
 from processing import clamav, ffmpeg
 from videos import storage
 from videos.metrics import timed_storage
-from videos.models import ScanStatus, SharePermission, Video, VideoShare, VideoStatus
+from videos.models import Moderation, ScanStatus, SharePermission, Video, VideoShare, VideoStatus
 from videos.permissions import may_receive_share
 
 logger = logging.getLogger(__name__)
@@ -295,4 +295,20 @@ def video_reprocess(*, video: Video) -> Video:
         )
     enqueue_processing(video_id=video.pk)
     video.refresh_from_db()
+    return video
+
+
+def video_hide(*, video: Video, reason: str) -> Video:
+    """A moderator hides a video: only staff and its owner (who sees why) still see it."""
+    reason = sanitise_text(reason, max_length=500)
+    if not reason:
+        raise ApplicationError(errors={"reason": ["Say why: the owner will read it."]})
+    video.moderation, video.moderation_reason = Moderation.HIDDEN, reason
+    video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+    return video
+
+
+def video_unhide(*, video: Video) -> Video:
+    video.moderation, video.moderation_reason = Moderation.VISIBLE, ""
+    video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
     return video

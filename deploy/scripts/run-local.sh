@@ -54,6 +54,8 @@ if [ -z "${CLAMAV_ADDRESS:-}" ] && ! grep -qs '^CLAMAV_ADDRESS=.' .env; then
 fi
 
 "$PY" manage.py migrate --noinput
+"$PY" manage.py migrate_annotations_store
+"$PY" manage.py sync_roles
 "$PY" manage.py ensure_superuser
 
 stop() {

@@ -1,0 +1,107 @@
+"""Staff moderation of annotations, in whichever store holds them (MongoDB included)."""
+
+import json
+import uuid
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from annotations import services
+from annotations.models import Annotation
+from videos.storage import media_url
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = [
+        "type",
+        "video_id",
+        "author_username",
+        "timestamp",
+        "duration",
+        "hidden",
+        "audio_status",
+        "created_at",
+    ]
+    list_filter = ["type", "hidden", "audio_status"]
+    search_fields = ["author_username"]
+    search_help_text = "A video id, or part of an author's username."
+    actions = ["hide", "unhide", "delete_annotations"]
+    fields = [
+        "type",
+        "video_id",
+        "author_username",
+        "timestamp",
+        "duration",
+        "frame",
+        "drawing_preview",
+        "angle_degrees",
+        "audio_player",
+        "audio_status",
+        "audio_error",
+        "hidden",
+        "created_at",
+    ]
+    readonly_fields = [field for field in fields if field != "hidden"]  # type: ignore[misc]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Annotation], search_term: str
+    ) -> tuple[QuerySet[Annotation], bool]:
+        # An exact id match: MongoDB's backend has no pattern lookups on UUID fields.
+        try:
+            return queryset.filter(video_id=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="drawing data")
+    def drawing_preview(self, annotation: Annotation) -> str:
+        if not annotation.drawing_data:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(annotation.drawing_data, indent=2))
+
+    @admin.display(description="audio")
+    def audio_player(self, annotation: Annotation) -> str:
+        if not annotation.audio:
+            return "—"
+        return format_html(
+            '<audio controls preload="none" src="{}"></audio>', media_url(annotation.audio)
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # ours removes the audio files too
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Annotation) -> None:
+        services.annotation_delete(annotation=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
+        for annotation in queryset:
+            services.annotation_delete(annotation=annotation)
+
+    @admin.action(description="Hide from everyone but staff", permissions=["change"])
+    def hide(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
+        for annotation in queryset:
+            services.annotation_set_hidden(annotation=annotation, hidden=True)
+            self.log_change(request, annotation, "Hidden.")
+        self.message_user(request, f"Hid {len(queryset)} annotation(s).", messages.SUCCESS)
+
+    @admin.action(description="Unhide", permissions=["change"])
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
+        for annotation in queryset:
+            services.annotation_set_hidden(annotation=annotation, hidden=False)
+            self.log_change(request, annotation, "Unhidden.")
+        self.message_user(request, f"Unhid {len(queryset)} annotation(s).", messages.SUCCESS)
+
+    @admin.action(description="Delete, with the audio files", permissions=["delete"])
+    def delete_annotations(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
+        items = list(queryset)
+        self.log_deletions(request, queryset)
+        for annotation in items:
+            services.annotation_delete(annotation=annotation)
+        self.message_user(request, f"Deleted {len(items)} annotation(s).", messages.SUCCESS)

@@ -1,0 +1,15 @@
+"""Migrate the annotations store when it is a database of its own (MongoDB)."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from config.routers import ANNOTATIONS_DB
+
+
+class Command(BaseCommand):
+    help = "Run migrations on the annotations database when MONGODB_URL configures one."
+
+    def handle(self, *args: object, **options: object) -> None:
+        if ANNOTATIONS_DB in settings.DATABASES:
+            call_command("migrate", database=ANNOTATIONS_DB, interactive=False, verbosity=1)

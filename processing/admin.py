@@ -1,0 +1,50 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from config.errors import ApplicationError
+from processing.models import JobState, ProcessingJob
+from videos.services import video_reprocess
+
+
+@admin.register(ProcessingJob)
+class ProcessingJobAdmin(admin.ModelAdmin):
+    list_display = ["video", "state", "step", "attempts", "error_code", "started_at", "finished_at"]
+    list_filter = ["state", "error_code"]
+    search_fields = ["=video__id", "video__title"]
+    list_select_related = ["video"]
+    actions = ["retry"]
+    readonly_fields = [
+        "video",
+        "state",
+        "step",
+        "attempts",
+        "request_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "error_code",
+        "error_message",
+        "log_tail",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProcessingJob | None = None) -> bool:
+        return False
+
+    @admin.action(
+        description="Retry (reprocess the video of each failed job)", permissions=["change"]
+    )
+    def retry(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
+        retried = 0
+        for job in queryset.filter(state=JobState.FAILED).select_related("video"):
+            try:
+                video_reprocess(video=job.video)
+            except ApplicationError:
+                continue
+            self.log_change(request, job, "Retried.")
+            retried += 1
+        self.message_user(request, f"Retried {retried} job(s).", messages.SUCCESS)

@@ -1,0 +1,177 @@
+"""Staff moderation through the admin, driven with the test client against the real database."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from rest_framework.test import APIClient
+
+from accounts.roles import roles_sync_permissions
+from annotations.models import Annotation
+from tests.conftest import bearer
+from tests.factories import make_user
+from tests.videos.helpers import make_video, stored_files
+from videos.models import Moderation, Video, VideoShare, VideoStatus
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture
+def moderation(client):
+    # Without transactions in MongoDB, Django flushes the default database between tests too,
+    # dropping what migrations granted; put the roles' permissions back.
+    roles_sync_permissions()
+    staff = make_user("moderator", role="staff")  # a staff role, not a superuser
+    owner = make_user("owner", role="athlete")
+    coach = make_user("coach", role="coach")
+    video = make_video(owner, title="Snatch attempt", duration=10, fps=30, width=640, height=360)
+    VideoShare.objects.create(video=video, user=coach, permission="annotate")
+    client.force_login(staff)
+    return client, staff, owner, coach, video
+
+
+def action(client, name, videos, **extra):
+    data = {"action": name, "_selected_action": [str(v.pk) for v in videos], **extra}
+    return client.post("/admin/videos/video/", data)
+
+
+def test_only_staff_reach_the_admin(client, db):
+    coach = make_user("c", role="coach")
+    client.force_login(coach)
+    response = client.get("/admin/videos/video/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_find_by_owner_and_filter(moderation):
+    client, *_, video = moderation
+    page = client.get("/admin/videos/video/?q=owner")
+    assert page.status_code == 200 and "Snatch attempt" in page.content.decode()
+    assert (
+        "Snatch attempt" in client.get("/admin/videos/video/?owner_role=athlete").content.decode()
+    )
+    assert (
+        "Snatch attempt" not in client.get("/admin/videos/video/?owner_role=coach").content.decode()
+    )
+    detail = client.get(f"/admin/videos/video/{video.pk}/change/")
+    assert detail.status_code == 200
+
+
+def test_hide_with_a_reason_then_unhide(moderation):
+    client, staff, owner, coach, video = moderation
+    form = action(client, "hide_videos", [video])
+    assert form.status_code == 200 and "Reason" in form.content.decode()
+    missing = action(client, "hide_videos", [video], apply="Hide", reason="  ")
+    assert "Say why" in missing.content.decode()
+    assert Video.objects.get(pk=video.pk).moderation == Moderation.VISIBLE
+    done = action(client, "hide_videos", [video], apply="Hide", reason="Another athlete's face")
+    assert done.status_code == 302
+    owner_view = bearer(APIClient(), owner).get(f"/api/v1/videos/{video.pk}").json()
+    assert (owner_view["moderation"], owner_view["moderation_reason"]) == (
+        "hidden",
+        "Another athlete's face",
+    )
+    assert bearer(APIClient(), coach).get(f"/api/v1/videos/{video.pk}").status_code == 404
+    entry = LogEntry.objects.get(object_id=str(video.pk))
+    assert entry.user == staff and "Another athlete's face" in entry.change_message
+    assert client.get("/admin/admin/logentry/").status_code == 200  # the log is viewable
+
+    action(client, "unhide_videos", [video])
+    assert bearer(APIClient(), coach).get(f"/api/v1/videos/{video.pk}").status_code == 200
+
+
+def test_retry_failed_and_reprocess(moderation):
+    client, *_, video = moderation
+    failed = make_video(video.owner, title="broken", status=VideoStatus.FAILED)
+    action(client, "retry_failed", [video, failed])
+    assert Video.objects.get(pk=failed.pk).status == VideoStatus.UPLOADED
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.READY  # not failed: untouched
+    action(client, "reprocess_videos", [video])
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.UPLOADED
+
+
+def test_delete_removes_files_and_annotations(moderation):
+    client, _staff, _owner, coach, video = moderation
+    bearer(APIClient(), coach).post(
+        "/api/v1/annotations/drawing",
+        {
+            "video_id": str(video.pk),
+            "timestamp": 1,
+            "drawing_data": {"tool_type": "line", "points": [[0, 0], [1, 1]]},
+        },
+        format="json",
+    )
+    assert Annotation.objects.count() == 1 and stored_files(f"videos/{video.pk}/")
+    response = action(client, "delete_videos", [video])
+    assert response.status_code == 302
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert stored_files(f"videos/{video.pk}/") == []
+    assert not Annotation.objects.exists()
+    assert LogEntry.objects.filter(object_id=str(video.pk), action_flag=3).exists()
+
+
+def test_single_delete_view_uses_the_service(moderation):
+    client, *_, video = moderation
+    response = client.post(f"/admin/videos/video/{video.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert stored_files(f"videos/{video.pk}/") == []
+
+
+def test_csv_export_defuses_formulas(moderation):
+    client, _staff, owner, _coach, video = moderation
+    evil = make_video(owner, title='=HYPERLINK("http://x")')
+    response = action(client, "export_csv", [video, evil])
+    text = response.content.decode()
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Snatch attempt" in text and "'=HYPERLINK" in text
+
+
+def test_annotations_hide_and_delete(moderation):
+    client, _staff, owner, coach, video = moderation
+    created = (
+        bearer(APIClient(), coach)
+        .post(
+            "/api/v1/annotations/drawing",
+            {
+                "video_id": str(video.pk),
+                "timestamp": 1,
+                "drawing_data": {"tool_type": "line", "points": [[0, 0], [1, 1]]},
+            },
+            format="json",
+        )
+        .json()
+    )
+    listing = client.get(f"/admin/annotations/annotation/?q={video.pk}")
+    assert listing.status_code == 200 and "coach" in listing.content.decode()
+    client.post(
+        "/admin/annotations/annotation/", {"action": "hide", "_selected_action": [created["id"]]}
+    )
+    assert bearer(APIClient(), owner).get(f"/api/v1/annotations/{created['id']}").status_code == 404
+    detail = client.get(f"/admin/annotations/annotation/{created['id']}/change/")
+    assert detail.status_code == 200 and "tool_type" in detail.content.decode()
+    client.post(
+        "/admin/annotations/annotation/",
+        {"action": "delete_annotations", "_selected_action": [created["id"]]},
+    )
+    assert not Annotation.objects.exists()
+
+
+def test_assign_role_and_deactivate(moderation):
+    client, _staff, owner, _coach, _video = moderation
+    refresh = (
+        APIClient()
+        .post(
+            "/api/v1/auth/token",
+            {"username": "owner", "password": "correct horse battery staple"},
+            format="json",
+        )
+        .json()
+    )
+    client.post("/admin/accounts/user/", {"action": "make_coach", "_selected_action": [owner.pk]})
+    owner.refresh_from_db()
+    assert owner.role == "coach"
+    client.post("/admin/accounts/user/", {"action": "deactivate", "_selected_action": [owner.pk]})
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh['access']}")
+    assert api.get("/api/v1/users/me").status_code == 401
+    again = APIClient().post(
+        "/api/v1/auth/token/refresh", {"refresh": refresh["refresh"]}, format="json"
+    )
+    assert again.status_code == 401
