@@ -1,6 +1,13 @@
 # syntax=docker/dockerfile:1
 # One image for the web server and the worker (docker-compose.yml and k8s/ pick the command).
 
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY static ./static
+RUN node static/build.mjs
+
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update \
@@ -23,6 +30,7 @@ RUN apt-get update \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=app:app . /app
+COPY --from=assets --chown=app:app /src/static/dist /app/static/dist
 # Static files are built into the image; the settings need placeholders only to import.
 RUN SECRET_KEY=build-only-placeholder-build-only-placeholder-build-only \
     CLAMAV_ADDRESS=build:3310 \

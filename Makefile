@@ -20,9 +20,17 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(VENV)/bin
 	$(VENV)/bin/pip install --quiet -r requirements/dev.txt
 	touch $@ $(VENV)/.base-installed
 
-## Browser assets (none bundled yet; the pages issue adds the npm build here).
-assets:
-	@true
+## Browser assets: npm packages from the lockfile, bundled by esbuild into static/dist (git-ignored).
+node_modules/.installed: package.json package-lock.json
+	@bash deploy/scripts/ensure-node.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/.built: node_modules/.installed static/build.mjs $(shell find static/src static/css -type f 2>/dev/null)
+	node static/build.mjs
+	touch $@
+
+assets: static/dist/.built
 
 migrate: $(VENV)/.base-installed
 	$(PY) manage.py migrate --noinput
@@ -32,8 +40,9 @@ run: $(VENV)/.base-installed assets
 	@bash deploy/scripts/run-local.sh
 
 ## Install what is missing (system packages too, when root) and run the whole suite.
-test: $(VENV)/.dev-installed assets
+test: $(VENV)/.dev-installed
 	@bash deploy/scripts/ensure-test-services.sh
+	@$(MAKE) --no-print-directory assets
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"

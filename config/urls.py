@@ -5,8 +5,10 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from annotations import pages as annotation_pages
 from config import health
 from config.api import error_response
+from videos import pages as video_pages
 from videos import views as video_views
 
 urlpatterns = [
@@ -21,6 +23,9 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("videos.urls")),
     path("api/v1/", include("annotations.urls")),
+    path("", video_pages.library, name="library"),
+    path("upload", video_pages.upload, name="upload"),
+    path("videos/<uuid:video_id>", annotation_pages.studio, name="studio"),
     path("media/<int:expires>/<str:signature>/<path:key>", video_views.media, name="media"),
 ]
 

@@ -93,7 +93,12 @@ class AsgiServer:
         self.thread.join(timeout=10)
         # The app's database work ran on asgiref's shared sync thread: close its connections
         # there, or the test database cannot be dropped at the end of the run.
-        asyncio.run(sync_to_async(connections.close_all)())
+        # (In a thread of its own: a browser test's Playwright keeps an event loop in this one.)
+        closer = threading.Thread(
+            target=asyncio.run, args=(sync_to_async(connections.close_all)(),)
+        )
+        closer.start()
+        closer.join(timeout=10)
 
 
 def start_moto_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_dramatiq",
     "channels",
     "storages",
+    "csp",
     "accounts",
     "videos",
     "processing",
@@ -44,6 +45,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -266,5 +268,30 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
+    },
+}
+
+# --- Browser pages: Content-Security-Policy (django-csp) ---------------------------------------
+# Scripts and styles only from our own static files (no inline code); media and thumbnails may come
+# from the storage's public origin (S3 or CloudFront) when one is configured.
+_media_origins = env.list("CSP_MEDIA_ORIGINS", default=[])
+if AWS_STORAGE_BUCKET_NAME and env("AWS_S3_CUSTOM_DOMAIN", default=""):
+    _media_origins.append("https://" + env("AWS_S3_CUSTOM_DOMAIN"))
+CONTENT_SECURITY_POLICY = {
+    # The API's Swagger page ships an inline bootstrap script; it is documentation, not the app.
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_media_origins],
+        "media-src": ["'self'", "blob:", *_media_origins],
+        "connect-src": ["'self'", *_media_origins],
+        "worker-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
     },
 }

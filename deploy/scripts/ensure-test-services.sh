@@ -18,6 +18,9 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The suite runs the real tools: ffmpeg/ffprobe and clamd (started by the tests themselves).
 command -v ffmpeg >/dev/null || apt_install ffmpeg
 command -v clamd >/dev/null || apt_install clamav-daemon
+# The pages are built with npm and checked in Debian's Chromium (driven by Playwright for Python).
+command -v npm >/dev/null || apt_install nodejs npm
+[ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
 
 if ! port_open 5432; then
   command -v pg_ctlcluster >/dev/null || apt_install postgresql

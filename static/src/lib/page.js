@@ -1,0 +1,122 @@
+// Shared by every page: the JSON the server hands over, and a fetch wrapper for the REST API
+// that sends the session's CSRF token and turns the API's error shape into readable messages.
+
+export function pageData() {
+  const node = document.getElementById("page-data");
+  return node ? JSON.parse(node.textContent) : {};
+}
+
+export function cookie(name) {
+  const match = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
+  return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
+}
+
+export function csrfToken() {
+  return cookie(pageData().csrf_cookie_name || "csrftoken");
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `The server answered ${status}.`);
+    this.status = status;
+    this.code = error.code || "http_" + status;
+    this.details = error.details || null;
+  }
+}
+
+/** fetch() against the API with the session cookie and CSRF header; JSON in, JSON out. */
+export async function api(path, { method = "GET", json, body, headers = {}, signal } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin", signal };
+  if (method !== "GET" && method !== "HEAD") init.headers["X-CSRFToken"] = csrfToken();
+  if (json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  const url = path.startsWith("/") ? path : `${pageData().api || "/api/v1"}/${path}`;
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** Create an element: el("button", {class: "primary", onclick}, "Save"). */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "";
+  const s = Math.floor(seconds % 60).toString().padStart(2, "0");
+  const m = Math.floor((seconds / 60) % 60);
+  const h = Math.floor(seconds / 3600);
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+export function formatBytes(bytes) {
+  if (!isFinite(bytes)) return "";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 && unit ? 1 : 0)} ${units[unit]}`;
+}
+
+/** The real-time channel of a video (same-origin session), reconnecting with backoff. */
+export function videoSocket(videoId, onEvent, { onOpen, onClose } = {}) {
+  let socket = null;
+  let delay = 500;
+  let closed = false;
+  const connect = () => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/ws/videos/${videoId}/`);
+    socket.addEventListener("open", () => {
+      delay = 500;
+      onOpen && onOpen(socket);
+    });
+    socket.addEventListener("message", (message) => {
+      try {
+        onEvent(JSON.parse(message.data), socket);
+      } catch (error) {
+        console.warn("Ignoring a malformed real-time message", error);
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      onClose && onClose(event);
+      if (closed || event.code === 4403) return;
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    });
+  };
+  connect();
+  return {
+    send: (data) => socket && socket.readyState === WebSocket.OPEN && socket.send(JSON.stringify(data)),
+    close: () => {
+      closed = true;
+      socket && socket.close();
+    },
+  };
+}
