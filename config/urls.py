@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -13,6 +15,7 @@ from videos import views as video_views
 
 urlpatterns = [
     path("health", health.health, name="health"),
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("ready", health.ready, name="ready"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
@@ -65,7 +66,7 @@ class VideoAdmin(admin.ModelAdmin):
         "status",
         "moderation",
         "duration_display",
-        "size",
+        "size_display",
         "created_at",
     ]
     list_display_links = ["thumbnail", "title"]
@@ -120,6 +121,10 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="duration", ordering="duration")
     def duration_display(self, video: Video) -> str:
         return f"{video.duration:.1f} s" if video.duration else "—"
+
+    @admin.display(description="size", ordering="size")
+    def size_display(self, video: Video) -> str:
+        return filesizeformat(video.size) if video.size else "—"
 
     @admin.display(description="player")
     def player(self, video: Video) -> str:

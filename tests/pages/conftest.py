@@ -111,7 +111,10 @@ def open_page(browser, live, page_errors):
         page.set_default_timeout(15_000)
         page.on(
             "console",
-            lambda message: message.type == "error" and page_errors.add(f"console: {message.text}"),
+            lambda message: (
+                message.type == "error"
+                and page_errors.add(f"console: {message.text} ({message.location.get('url', '')})")
+            ),
         )
         page.on("pageerror", lambda error: page_errors.add(f"pageerror: {error}"))
         if user is not None:
