@@ -220,20 +220,50 @@ def _commit_part(upload_id: uuid.UUID, token: str, offset: int, part_path: str, 
     return offset + size
 
 
-def _finish(upload_id: uuid.UUID, user: User) -> Video:
-    """Assemble the parts into one local file (hashing it), then ingest it as the video."""
-    upload = TusUpload.objects.select_related("video").get(pk=upload_id)
-    video = upload.video
-    digest = hashlib.sha256()
-    prefix = storage.upload_prefix(upload_id)
-    fd, local_path = tempfile.mkstemp(prefix="tus-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+def _local_path(key: str) -> str | None:
+    """The file's path when storage is a local folder (FileSystemStorage); None for S3."""
     try:
-        with os.fdopen(fd, "wb") as local:
-            for index in range(upload.parts):
+        return str(default_storage.path(key))
+    except NotImplementedError:
+        return None
+
+
+def _assemble(upload: TusUpload, prefix: str) -> tuple[str, str]:
+    """One local file holding the whole upload, and its sha256.
+
+    On local storage the first part becomes that file and the others are appended to it, so a
+    one-PATCH upload (tus-js-client's default) is never copied: it is hashed, then renamed into
+    place by the ingest. Remote storage streams every part into a temporary file."""
+    digest = hashlib.sha256()
+    first = _local_path(f"{prefix}part-000000")
+    if first is not None:
+        with open(first, "r+b") as local:
+            while chunk := local.read(WRITE_BUFFER):
+                digest.update(chunk)
+            for index in range(1, upload.parts):
                 with default_storage.open(f"{prefix}part-{index:06d}", "rb") as part:
                     while chunk := part.read(WRITE_BUFFER):
                         digest.update(chunk)
                         local.write(chunk)
+        return first, digest.hexdigest()
+    fd, local_path = tempfile.mkstemp(prefix="tus-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    with os.fdopen(fd, "wb") as local:
+        for index in range(upload.parts):
+            with default_storage.open(f"{prefix}part-{index:06d}", "rb") as part:
+                while chunk := part.read(WRITE_BUFFER):
+                    digest.update(chunk)
+                    local.write(chunk)
+    return local_path, digest.hexdigest()
+
+
+def _finish(upload_id: uuid.UUID, user: User) -> Video:
+    """Assemble the parts into one local file (hashing it), then ingest it as the video."""
+    upload = TusUpload.objects.select_related("video").get(pk=upload_id)
+    video = upload.video
+    prefix = storage.upload_prefix(upload_id)
+    local_path = ""
+    try:
+        local_path, sha256 = _assemble(upload, prefix)
         return services.video_ingest(
             owner=user,
             title=video.title,
@@ -241,7 +271,7 @@ def _finish(upload_id: uuid.UUID, user: User) -> Video:
             filename=video.original_filename,
             local_path=local_path,
             size=upload.length,
-            sha256=digest.hexdigest(),
+            sha256=sha256,
             video_id=video.pk,
         )
     except ApplicationError:
@@ -250,8 +280,9 @@ def _finish(upload_id: uuid.UUID, user: User) -> Video:
         raise
     finally:
         storage.delete_prefix(prefix)
-        with contextlib.suppress(FileNotFoundError):  # moved into storage on success
-            os.unlink(local_path)
+        if local_path:
+            with contextlib.suppress(FileNotFoundError):  # moved into storage on success
+                os.unlink(local_path)
 
 
 def _terminate(upload: TusUpload) -> None:

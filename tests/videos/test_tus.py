@@ -324,3 +324,34 @@ def test_stale_lock_from_a_dead_connection_is_taken_over(asgi_server, athlete_us
     )
     resumed = patch(asgi_server, athlete_user, location, 0, b"x" * 10)
     assert resumed.status_code == 204 and resumed.headers["Upload-Offset"] == "10"
+
+
+def test_one_patch_upload_is_moved_into_place_not_copied(asgi_server, athlete_user, clips):
+    """tus-js-client's default: the whole file in one PATCH; local storage renames that part."""
+    content = Path(clips["landscape"]).read_bytes()
+    location = create(asgi_server, athlete_user, len(content), f"filename {b64('a.mp4')}").headers[
+        "Location"
+    ]
+    assert patch(asgi_server, athlete_user, location, 0, content).status_code == 204
+    video = Video.objects.get(pk=location.rsplit("/", 1)[1])
+    assert video.status == VideoStatus.UPLOADED
+    assert video.sha256 == hashlib.sha256(content).hexdigest()
+    with video.original.open("rb") as stored:
+        assert stored.read() == content
+    assert stored_files() == [f"videos/{video.pk}/original"]
+
+
+def test_parts_in_a_bucket_are_assembled(asgi_server, athlete_user, clips, s3):
+    client, bucket = s3
+    content = Path(clips["landscape"]).read_bytes()
+    uploader = tus_client.TusClient(
+        f"{asgi_server.url}/api/v1/uploads/", headers=auth(athlete_user)
+    ).uploader(file_path=str(clips["landscape"]), chunk_size=len(content) // 3 + 1)
+    uploader.upload()
+    video_id = str(uploader.url).rstrip("/").rsplit("/", 1)[1]
+    video = Video.objects.get(pk=video_id)
+    assert video.sha256 == hashlib.sha256(content).hexdigest()
+    listed = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
+    assert listed == [f"videos/{video_id}/original"]
+    stored = client.get_object(Bucket=bucket, Key=f"videos/{video_id}/original")["Body"].read()
+    assert stored == content
