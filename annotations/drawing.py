@@ -26,3 +26,15 @@ def angle_degrees(points: list[list[float]], width: int, height: int) -> float:
         return 0.0
     cosine = max(-1.0, min(1.0, (v1[0] * v2[0] + v1[1] * v2[1]) / norm))
     return round(math.degrees(math.acos(cosine)), 2)
+
+
+# How drawings look, shared by the browser canvas (static/src/studio) and the MP4 export
+# (processing/export.py): sizes are in pixels on a picture REFERENCE_HEIGHT high, scaled by
+# picture_height / REFERENCE_HEIGHT.
+REFERENCE_HEIGHT = 1080
+ARROW_HEAD_MIN = 12  # the head is max(ARROW_HEAD_MIN, ARROW_HEAD_PER_WIDTH * width) long
+ARROW_HEAD_PER_WIDTH = 4
+ARROW_HEAD_DEGREES = 28
+FONT_SIZE = 28
+TEXT_OUTLINE = 4
+ANGLE_LABEL_OFFSET = 14  # the angle's label sits this far right of and above the vertex

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("videos.urls")),
     path("api/v1/", include("annotations.urls")),
+    path("api/v1/", include("processing.urls")),
     path("", video_pages.library, name="library"),
     path("upload", video_pages.upload, name="upload"),
     path("videos/<uuid:video_id>", annotation_pages.studio, name="studio"),

@@ -2,7 +2,7 @@
 
 import dramatiq
 
-from processing import pipeline, voice_over
+from processing import export, pipeline, voice_over
 
 PROCESSING_QUEUE = "processing"
 QUEUES = [PROCESSING_QUEUE]
@@ -33,3 +33,14 @@ def process_video(video_id: str) -> None:
 )
 def process_voice_over(annotation_id: str) -> None:
     voice_over.process_voice_over(annotation_id=annotation_id)
+
+
+@dramatiq.actor(
+    queue_name=PROCESSING_QUEUE,
+    retry_when=_transient,
+    min_backoff=5_000,
+    max_backoff=300_000,
+    time_limit=6 * 3600 * 1000,
+)
+def export_video(job_id: str) -> None:
+    export.run_export(job_id=job_id)

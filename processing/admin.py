@@ -3,19 +3,36 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.errors import ApplicationError
-from processing.models import JobState, ProcessingJob
+from processing.models import JobKind, JobState, ProcessingJob
+from processing.services import export_retry
 from videos.services import video_reprocess
 
 
 @admin.register(ProcessingJob)
 class ProcessingJobAdmin(admin.ModelAdmin):
-    list_display = ["video", "state", "step", "attempts", "error_code", "started_at", "finished_at"]
-    list_filter = ["state", "error_code"]
+    list_display = [
+        "video",
+        "kind",
+        "state",
+        "step",
+        "progress",
+        "attempts",
+        "error_code",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "state", "error_code"]
     search_fields = ["=video__id", "video__title"]
     list_select_related = ["video"]
     actions = ["retry"]
     readonly_fields = [
         "video",
+        "kind",
+        "requested_by",
+        "options",
+        "output",
+        "output_size",
+        "progress",
         "state",
         "step",
         "attempts",
@@ -36,15 +53,20 @@ class ProcessingJobAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(
-        description="Retry (reprocess the video of each failed job)", permissions=["change"]
+        description="Retry (reprocess the video of each failed job; export again)",
+        permissions=["change"],
     )
     def retry(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
         retried = 0
         for job in queryset.filter(state=JobState.FAILED).select_related("video"):
-            try:
-                video_reprocess(video=job.video)
-            except ApplicationError:
-                continue
+            if job.kind == JobKind.EXPORT:
+                if not export_retry(job=job):
+                    continue
+            else:
+                try:
+                    video_reprocess(video=job.video)
+                except ApplicationError:
+                    continue
             self.log_change(request, job, "Retried.")
             retried += 1
         self.message_user(request, f"Retried {retried} job(s).", messages.SUCCESS)

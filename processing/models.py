@@ -11,11 +11,28 @@ class JobState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class JobKind(models.TextChoices):
+    TRANSCODE = "transcode", "Transcode (the processing pipeline)"
+    EXPORT = "export", "Export (drawings burned in, voice-overs mixed)"
+
+
 class ProcessingJob(models.Model):
-    """One run of the pipeline for a video: what it did, how often it tried, how it ended."""
+    """One run of ffmpeg work for a video: the processing pipeline, or an export someone asked
+    for. What it did, how often it tried, how it ended; exports also keep their options and file.
+    One model so that claiming, heartbeats, the watchdog and metrics exist once."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(
+        max_length=16, choices=JobKind.choices, default=JobKind.TRANSCODE, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    options = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    output = models.CharField(max_length=500, blank=True, help_text="storage key of the result")
+    output_size = models.BigIntegerField(default=0)
     state = models.CharField(
         max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True
     )

@@ -9,19 +9,18 @@ import logging
 import shutil
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import F, Q
 from django.utils import timezone
 
 from annotations import realtime
 from processing import clamav, ffmpeg, ladder, metrics
 from processing.analysis import choose_poster, motion_analysis
-from processing.models import JobState, ProcessingJob
+from processing.models import JobKind, JobState, ProcessingJob
+from processing.services import jobs_claim
 from processing.storyboard import make_storyboard
 from videos import storage
 from videos.models import Rendition, ScanStatus, Video, VideoStatus
@@ -75,22 +74,14 @@ def claim_job(video: Video) -> ProcessingJob | None:
     message whose worker died, so this count is what stops a poison loop.
     """
     job = (
-        ProcessingJob.objects.filter(video=video, state__in=[JobState.QUEUED, JobState.RUNNING])
+        ProcessingJob.objects.filter(
+            video=video, kind=JobKind.TRANSCODE, state__in=[JobState.QUEUED, JobState.RUNNING]
+        )
         .order_by("-created_at")
         .first()
     ) or ProcessingJob.objects.create(video=video)
-    now = timezone.now()
-    # Claim only a queued job, or a running one whose worker stopped beating: never run a job
-    # twice at once when a message is delivered again while its first worker still works.
-    stale = now - timedelta(seconds=settings.PROCESSING_STALE_SECONDS)
-    dead = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True)
-    claimable = Q(state=JobState.QUEUED) | (Q(state=JobState.RUNNING) & dead)
-    claimed = ProcessingJob.objects.filter(claimable, pk=job.pk).update(
-        attempts=F("attempts") + 1, state=JobState.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if not claimed:
+    if not jobs_claim(job):
         return None
-    job.refresh_from_db()
     if job.attempts > settings.PROCESSING_MAX_ATTEMPTS:
         finish(
             job,
@@ -274,7 +265,10 @@ def scan(video: Video, source: Path) -> bool:
 
 
 class ProgressWriter:
-    """ffmpeg -progress lines -> video.progress (at most once a second) and the job heartbeat."""
+    """ffmpeg -progress lines -> a percent (at most once a second) and the job heartbeat.
+
+    `report` says what the percent means: the video's processing progress here, an export's
+    progress in processing.export."""
 
     def __init__(self, *, video_id: str, job_id: str, duration: float) -> None:
         self.video_id, self.job_id, self.duration = video_id, job_id, max(duration, 0.001)
@@ -289,17 +283,20 @@ class ProgressWriter:
             return
         self.last_write = now
         percent = max(0, min(99, int(int(value) / 1e6 / self.duration * 100)))
+        alive = ProcessingJob.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
+            heartbeat_at=timezone.now(), progress=percent
+        )
+        if not alive:
+            raise JobCancelled  # ffmpeg.run kills the process group on the way out
+        self.report(percent)
+
+    def report(self, percent: int) -> None:
         Video.objects.filter(pk=self.video_id, status=VideoStatus.PROCESSING).update(
             progress=percent
         )
         realtime.publish(
             self.video_id, "video.progress", {"id": self.video_id, "progress": percent}
         )
-        alive = ProcessingJob.objects.filter(pk=self.job_id, state=JobState.RUNNING).update(
-            heartbeat_at=timezone.now()
-        )
-        if not alive:
-            raise JobCancelled  # ffmpeg.run kills the process group on the way out
 
 
 def store_storyboard(video: Video, sheets: list[Path], vtt: str) -> None:

@@ -32,6 +32,7 @@ class JobInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = readonly_fields = (
+        "kind",
         "state",
         "step",
         "attempts",

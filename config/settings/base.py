@@ -233,6 +233,9 @@ VOICE_OVER_MAX_BYTES = env.int("VOICE_OVER_MAX_BYTES", default=100 * 1024**2)
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
 # A running job whose heartbeat is older than this is taken as dead (requeued or failed).
 PROCESSING_STALE_SECONDS = env.int("PROCESSING_STALE_SECONDS", default=120)
+# Exports (a coached MP4 with drawings burned in): at most this many queued or running per user.
+EXPORT_MAX_ACTIVE_PER_USER = env.int("EXPORT_MAX_ACTIVE_PER_USER", default=3)
+EXPORT_CRF = env.int("EXPORT_CRF", default=20)
 CLAMAV_ADDRESS = env("CLAMAV_ADDRESS", default="")
 # Must not exceed clamd's StreamMaxLength: bytes past it are recorded as not scanned.
 CLAMAV_STREAM_MAX_BYTES = env.int("CLAMAV_STREAM_MAX_BYTES", default=1024**3)

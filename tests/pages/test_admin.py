@@ -81,7 +81,7 @@ def test_retry_a_failed_job(staff_page):
     page.goto("/admin/processing/processingjob/?state__exact=failed")
     assert "worker_crashed" in page.locator("#result_list").inner_text()
     page.locator("#result_list input.action-select").first.check()
-    run_action(page, "Retry (reprocess the video of each failed job)")
+    run_action(page, "Retry (reprocess the video of each failed job; export again)")
     screenshot(page, "admin-retry")
     video.refresh_from_db()
     assert video.status == VideoStatus.UPLOADED  # queued again through the same service

@@ -16,13 +16,26 @@ export function csrfToken() {
 }
 
 export class ApiError extends Error {
+  // The API's one error shape: {"code": "...", "detail": "a sentence for people", "errors": {...}}
   constructor(status, body) {
-    const error = (body && body.error) || {};
-    super(error.message || `The server answered ${status}.`);
+    const error = body || {};
+    super(errorMessage(error) || `The server answered ${status}.`);
     this.status = status;
     this.code = error.code || "http_" + status;
-    this.details = error.details || null;
+    this.errors = error.errors || null;
   }
+}
+
+/** The sentence to show: the detail, with the first field error when there is one. */
+export function errorMessage(error) {
+  if (!error) return "";
+  const fields = error.errors ? Object.entries(error.errors) : [];
+  if (fields.length && fields[0][1] && fields[0][1].length) {
+    const [field, messages] = fields[0];
+    const text = Array.isArray(messages) ? messages[0] : String(messages);
+    return field === "non_field_errors" ? text : `${field.replaceAll("_", " ")}: ${text}`;
+  }
+  return error.detail || "";
 }
 
 /** fetch() against the API with the session cookie and CSRF header; JSON in, JSON out. */

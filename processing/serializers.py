@@ -1,0 +1,71 @@
+"""Exports in the API: what a client may ask for, and what it gets back."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from processing.models import ProcessingJob
+from videos.models import Quality
+
+
+class ExportCreateSerializer(serializers.Serializer):
+    quality = serializers.ChoiceField(
+        choices=Quality.choices,
+        error_messages={"invalid_choice": 'Choose a quality: "hd", "sd" or "mobile".'},
+    )
+    include_drawings = serializers.BooleanField(default=True)
+    include_voice_overs = serializers.BooleanField(default=True)
+
+
+class ExportOutputSerializer(serializers.ModelSerializer[ProcessingJob]):
+    quality = serializers.SerializerMethodField()
+    include_drawings = serializers.SerializerMethodField()
+    include_voice_overs = serializers.SerializerMethodField()
+    requested_by = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    size = serializers.IntegerField(source="output_size")
+
+    class Meta:
+        model = ProcessingJob
+        fields = [
+            "id",
+            "video_id",
+            "quality",
+            "include_drawings",
+            "include_voice_overs",
+            "requested_by",
+            "state",
+            "progress",
+            "error",
+            "url",
+            "size",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_quality(self, job: ProcessingJob) -> str:
+        return str(job.options.get("quality", ""))
+
+    def get_include_drawings(self, job: ProcessingJob) -> bool:
+        return bool(job.options.get("include_drawings", True))
+
+    def get_include_voice_overs(self, job: ProcessingJob) -> bool:
+        return bool(job.options.get("include_voice_overs", True))
+
+    def get_requested_by(self, job: ProcessingJob) -> dict[str, Any] | None:
+        user = job.requested_by
+        return {"id": user.pk, "username": user.username} if user else None
+
+    def get_error(self, job: ProcessingJob) -> dict[str, str] | None:
+        if not job.error_code or job.state != "failed":
+            return None
+        return {"code": job.error_code, "message": job.error_message}
+
+    def get_url(self, job: ProcessingJob) -> str | None:
+        """A signed, expiring download link once the file exists."""
+        from videos.storage import media_url
+
+        if job.state != "succeeded" or not job.output:
+            return None
+        return media_url(job.output, attachment=True)
