@@ -61,3 +61,4 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m tests.bench.bench_upload --size-mib $${BENCH_UPLOAD_MIB:-1024}
 	$(PY) -m tests.bench.bench_transcode --seconds $${BENCH_TRANSCODE_SECONDS:-30}
 	$(PY) -m tests.bench.bench_realtime --events $${BENCH_REALTIME_EVENTS:-200}
+	$(PY) -m tests.bench.bench_export --seconds $${BENCH_EXPORT_SECONDS:-30}
