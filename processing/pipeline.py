@@ -111,13 +111,14 @@ def finish(
     )
     if state == JobState.FAILED:
         metrics.FAILURES.labels(code=code or "unknown").inc()
-        video_transition(
+        if video_transition(
             video_id=video_id,
             from_statuses=LIVE,
             to=VideoStatus.FAILED,
             status_code=code,
             status_message=message[:500],
-        )
+        ):
+            realtime.publish(video_id, "video.failed", {"id": video_id, "code": code})
 
 
 def run_steps(video: Video, job: ProcessingJob, workdir: Path) -> None:

@@ -36,5 +36,9 @@ def library(request: HttpRequest) -> HttpResponse:
 @login_required
 @ensure_csrf_cookie
 def upload(request: HttpRequest) -> HttpResponse:
-    data = page_data(request, max_upload_bytes=settings.MAX_UPLOAD_BYTES)
+    data = page_data(
+        request,
+        max_upload_bytes=settings.MAX_UPLOAD_BYTES,
+        tus_chunk_bytes=settings.TUS_CLIENT_CHUNK_BYTES or None,
+    )
     return render(request, "videos/upload.html", {"page": data})
