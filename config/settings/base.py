@@ -242,7 +242,7 @@ CLAMAV_STREAM_MAX_BYTES = env.int("CLAMAV_STREAM_MAX_BYTES", default=1024**3)
 MAX_USER_STORAGE_BYTES = env.int("MAX_USER_STORAGE_BYTES", default=50 * 1024**3)
 UPLOAD_RATE_LIMIT = env("UPLOAD_RATE_LIMIT", default="30/h")
 TUS_EXPIRATION_SECONDS = env.int("TUS_EXPIRATION_SECONDS", default=24 * 3600)
-# Bytes per PATCH the upload page sends (0: the whole file at once; set it below a proxy's body limit).
+# Bytes per PATCH the upload page sends (0: the whole file; set it below a proxy's body limit).
 TUS_CLIENT_CHUNK_BYTES = env.int("TUS_CLIENT_CHUNK_BYTES", default=0)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 

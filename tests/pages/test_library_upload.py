@@ -37,8 +37,8 @@ def watch_progress(page) -> None:
         """() => {
           window.progressSeen = [];
           const bar = document.getElementById("progress");
-          new MutationObserver(() => window.progressSeen.push(Number(bar.getAttribute("aria-valuenow"))))
-            .observe(bar, {attributes: true, attributeFilter: ["aria-valuenow"]});
+          const seen = () => window.progressSeen.push(Number(bar.getAttribute("aria-valuenow")));
+          new MutationObserver(seen).observe(bar, {attributes: true});
         }"""
     )
 
