@@ -83,7 +83,8 @@ def pixel_alpha(page, x: float, y: float) -> int:
     return page.evaluate(
         """([x, y]) => {
             const c = document.getElementById("overlay");
-            return c.getContext("2d").getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data[3];
+            const [px, py] = [Math.round(x * c.width), Math.round(y * c.height)];
+            return c.getContext("2d").getImageData(px, py, 1, 1).data[3];
         }""",
         [x, y],
     )
