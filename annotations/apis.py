@@ -22,7 +22,7 @@ from annotations.serializers import (
 from config.errors import ApplicationError
 from videos import permissions, selectors
 from videos.models import Video
-from videos.uploads import HashingUploadHandler
+from videos.uploads import StreamedUploadMixin
 
 MAX_DRAWING_BODY = 256 * 1024
 ANNOTATION_PAGE_SIZE = 100  # a coach loads a whole session of notes at once
@@ -138,12 +138,11 @@ class AnnotationDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class VoiceOverCreateApi(APIView):
+class VoiceOverCreateApi(StreamedUploadMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=VoiceOverCreateSerializer, responses={201: AnnotationOutputSerializer})
     def post(self, request: Request) -> Response:
-        request.upload_handlers = [HashingUploadHandler(request)]
         serializer = VoiceOverCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -20,7 +20,7 @@ from config.ratelimit import enforce_rate_limit
 from videos import metrics, permissions, selectors, services
 from videos.models import SharePermission, VideoStatus
 from videos.serializers import VideoOutputSerializer
-from videos.uploads import HashingUploadHandler
+from videos.uploads import StreamedUploadMixin
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def check_may_upload(request: Request) -> None:
     )
 
 
-class VideoListCreateApi(APIView):
+class VideoListCreateApi(StreamedUploadMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -80,7 +80,6 @@ class VideoListCreateApi(APIView):
 
     def _upload(self, request: Request) -> Response:
         check_may_upload(request)
-        request.upload_handlers = [HashingUploadHandler(request)]  # before the body is parsed
         serializer = VideoUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload: UploadedFile = serializer.validated_data["file"]

@@ -114,3 +114,14 @@ class UploadSizeGuard:
 
 class _TooLarge(Exception):
     pass
+
+
+class StreamedUploadMixin:
+    """For API views that take a multipart file: parse the body with HashingUploadHandler from
+    the start. A session-authenticated request's CSRF check reads `request.POST` while DRF
+    authenticates, before the view runs, so setting handlers in the view would be too late."""
+
+    def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            request.upload_handlers = [HashingUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)  # type: ignore[misc]

@@ -132,3 +132,29 @@ def test_deleting_the_video_removes_voice_over_files(coaching, tmp_path):
     video_delete(video=video)
     assert not Annotation.objects.exists()
     assert stored_files(f"videos/{video.pk}/") == []
+
+
+def test_a_browser_session_upload_streams_to_disk_too(coaching, tmp_path):
+    """A session's CSRF check parses the body during authentication: the streaming handler must
+    already be in place then (a small recording used to land in memory and fail with a 500)."""
+    from django.test import Client
+
+    users, video = coaching
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(users["annotating_coach"])
+    browser.get(f"/videos/{video.pk}")  # the studio sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    clip = speech(tmp_path, "small.webm", ["-c:a", "libopus", "-f", "webm"], seconds=1)
+    response = browser.post(
+        "/api/v1/annotations/voice-over",
+        {"video_id": str(video.pk), "timestamp": 1.0, "audio_file": clip.open("rb")},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 201, response.content
+    refused = Client(enforce_csrf_checks=True)
+    refused.force_login(users["annotating_coach"])
+    without_token = refused.post(
+        "/api/v1/annotations/voice-over",
+        {"video_id": str(video.pk), "timestamp": 1.0, "audio_file": clip.open("rb")},
+    )
+    assert without_token.status_code == 403
