@@ -11,6 +11,8 @@ const options = {
   entryPoints: [...entries, { in: "static/css/app.css", out: "app" }],
   bundle: true,
   format: "esm",
+  splitting: true, // hls.js becomes a chunk loaded only when adaptive playback is used
+  chunkNames: "chunks/[name]-[hash]",
   target: ["es2020"],
   outdir: "static/dist",
   minify: true,

@@ -1,8 +1,7 @@
 // The player and annotation studio: playback (HLS or MP4), frame stepping, loops, the timeline
 // (storyboard previews, motion, markers), drawing on a canvas over the picture, voice-overs in
 // sync, live collaboration, sharing, and a read-only mode.
-import Hls from "hls.js";
-import { api, ApiError, csrfToken, el, errorMessage, formatDuration, pageData, videoSocket } from "./lib/page.js";
+import { api, ApiError, el, errorMessage, formatDuration, pageData, videoSocket } from "./lib/page.js";
 import { angleDegrees, distanceTo, drawDrawing } from "./studio/render.js";
 
 const page = pageData();
@@ -51,7 +50,7 @@ function setSource(choice) {
     state.hls.destroy();
     state.hls = null;
   }
-  if (choice === "auto" && state.video.hls_url && Hls.isSupported()) {
+  if (choice === "auto" && state.video.hls_url && Hls && Hls.isSupported()) {
     state.hls = new Hls({ enableWorker: true, startPosition: time });
     state.hls.on(Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) say(`Adaptive playback failed (${data.details}); pick a fixed quality.`);
@@ -75,7 +74,16 @@ function setSource(choice) {
   );
 }
 
-function setupQuality() {
+let Hls = null; // hls.js, loaded only for adaptive playback (its own bundle chunk)
+
+async function setupQuality() {
+  if (state.video.hls_url && window.MediaSource) {
+    try {
+      Hls = (await import("hls.js")).default;
+    } catch (error) {
+      console.warn("hls.js did not load; playing MP4 renditions", error);
+    }
+  }
   const select = $("quality");
   const options = [];
   if (state.video.hls_url) options.push(el("option", { value: "auto" }, "Auto (adaptive)"));
@@ -697,7 +705,7 @@ async function start() {
     box.textContent = state.video.status === "processing" ? `Processing ${state.video.progress} %` : state.video.message || `This video is ${state.video.status}.`;
     return;
   }
-  setupQuality();
+  await setupQuality();
   await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion()]);
   refreshLists();
   new ResizeObserver(layout).observe(stage);
