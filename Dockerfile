@@ -39,5 +39,7 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
-# Web by default; the worker runs: python manage.py rundramatiq --processes 2 --threads 2
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port ${PORT} --no-access-log --lifespan off --proxy-headers --log-config deploy/uvicorn-logging.json"]
+# Web by default; other roles: deploy/scripts/start.sh worker|migrate|sweeper|watchdog
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+EXPOSE 9191
+CMD ["deploy/scripts/start.sh", "web"]

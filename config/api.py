@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from config.errors import ApplicationError, RateLimited
+from config.metrics import count_api_error
 
 RATE_LIMIT_RETRY_SECONDS = 60
 
@@ -71,6 +72,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, ApplicationError):
         set_rollback()
+        count_api_error(exc.code, exc.status_code)
         return Response(exc.as_dict(), status=exc.status_code, headers=exc.headers)
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: let Django log it and answer 500
@@ -81,13 +83,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
     set_rollback()
-    return Response(_api_exception_body(exc), status=exc.status_code, headers=headers)
+    body = _api_exception_body(exc)
+    count_api_error(str(body.get("code", "")), exc.status_code)
+    return Response(body, status=exc.status_code, headers=headers)
 
 
 def error_response(
     code: str, detail: str, status_code: int, headers: dict[str, str] | None = None
 ) -> JsonResponse:
     """The same shape for plain Django views (404 handler, rate-limited views, ...)."""
+    count_api_error(code, status_code)
     response = JsonResponse({"code": code, "detail": detail}, status=status_code)
     for name, value in (headers or {}).items():
         response[name] = value

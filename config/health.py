@@ -13,9 +13,9 @@ from django.core.files.storage import default_storage
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
-from django_prometheus.exports import ExportToDjangoView
 
 from config.api import error_response
+from config.metrics import READINESS_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,9 @@ def ready(request: HttpRequest) -> JsonResponse:
     if all(result == "ok" for result in checks.values()):
         return JsonResponse({"status": "ok", "checks": checks})
     logger.warning("not ready", extra={"checks": checks})
+    for name, result in checks.items():
+        if result != "ok":
+            READINESS_FAILURES.labels(check=name).inc()
     return JsonResponse({"status": "unavailable", "checks": checks}, status=503)
 
 
@@ -111,4 +114,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
             "Metrics are only served to allowed addresses or with the metrics token.",
             403,
         )
-    return ExportToDjangoView(request)
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from config.metrics import web_registry
+
+    return HttpResponse(generate_latest(web_registry()), content_type=CONTENT_TYPE_LATEST)

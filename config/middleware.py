@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -63,3 +64,23 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path.startswith("/admin/") and parts.update is None:
             parts.update = {"style-src": ["'unsafe-inline'"]}
         return parts
+
+
+PROBE_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+class ProbeHostMiddleware:
+    """Kubelet probes and Prometheus reach a pod by its IP, which ALLOWED_HOSTS rightly does not
+    list. These three paths answer the same for every host, so they are answered as if asked for
+    the first allowed host; every other path keeps Django's host validation."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in PROBE_PATHS and settings.ALLOWED_HOSTS:
+            allowed = settings.ALLOWED_HOSTS[0]
+            request.META["HTTP_HOST"] = (
+                "localhost" if allowed in ("*", ".localhost") else allowed.lstrip(".")
+            )
+        return self.get_response(request)

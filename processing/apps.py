@@ -6,8 +6,6 @@ class ProcessingConfig(AppConfig):
     verbose_name = "Processing"
 
     def ready(self) -> None:
-        from prometheus_client import REGISTRY
+        from config.metrics import register_scrape_time_collectors
 
-        from processing.metrics import SharedStateCollector
-
-        REGISTRY.register(SharedStateCollector())
+        register_scrape_time_collectors()

@@ -7,6 +7,7 @@ in annotations.drawing that the browser canvas follows too; ffmpeg overlays each
 ProcessingJob of kind `export`: claimed, heartbeated, retried and watched like the pipeline's.
 """
 
+import logging
 import math
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from annotations import drawing, realtime
 from annotations.models import Annotation, AnnotationType, AudioStatus
+from config.logging import bind_log_context, log_context
 from processing import ffmpeg, metrics
 from processing.models import JobKind, JobState, ProcessingJob
 from processing.pipeline import JobCancelled, ProgressWriter, TransientError, set_step
@@ -30,6 +32,7 @@ from processing.services import ACTIVE, jobs_claim
 from videos import storage
 from videos.services import LocalFile
 
+logger = logging.getLogger(__name__)
 DUCKED_VOLUME = 0.25  # the video's own sound while a voice-over speaks
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -217,6 +220,8 @@ def run_export(*, job_id: str) -> None:
         _finish(job, JobState.FAILED, "worker_crashed", "The export kept stopping; ask again.")
         return
     started = time.perf_counter()
+    context = bind_log_context(job_id=str(job.pk), video_id=str(job.video_id))
+    logger.info("export started", extra={"attempt": job.attempts})
     workdir = Path(tempfile.mkdtemp(prefix=f"export-{job.pk}-"))
     try:
         target = _render(job, workdir)
@@ -250,6 +255,8 @@ def run_export(*, job_id: str) -> None:
         raise TransientError(str(error)) from error
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        logger.info("export ended")
+        log_context.reset(context)
 
 
 def _render(job: ProcessingJob, workdir: Path) -> Path:

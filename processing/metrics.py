@@ -5,10 +5,12 @@ shared state (jobs in progress, queue depth) are read from the database and Redi
 so any process can serve them.
 """
 
+import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -52,6 +54,7 @@ class SharedStateCollector(Collector):
         # Registration asks for names only: no database or Redis at import time.
         yield GaugeMetricFamily("processing_jobs_in_progress", "", labels=["state"])
         yield GaugeMetricFamily("processing_queue_depth_messages", "", labels=["queue"])
+        yield GaugeMetricFamily("processing_queue_oldest_message_age_seconds", "", labels=["queue"])
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
@@ -74,9 +77,32 @@ class SharedStateCollector(Collector):
         depth = GaugeMetricFamily(
             "processing_queue_depth_messages", "Messages waiting in the broker.", labels=["queue"]
         )
+        oldest = GaugeMetricFamily(
+            "processing_queue_oldest_message_age_seconds",
+            "Age of the oldest message waiting in the broker (0 when the queue is empty).",
+            labels=["queue"],
+        )
         broker = dramatiq.get_broker()
         client = getattr(broker, "client", None)
         if client is not None:
             for queue in QUEUES:
-                depth.add_metric([queue], client.hlen(f"{broker.namespace}:{queue}.msgs"))  # type: ignore[attr-defined]
+                key = f"{broker.namespace}:{queue}"  # type: ignore[attr-defined]
+                depth.add_metric([queue], client.hlen(f"{key}.msgs"))
+                oldest.add_metric([queue], _oldest_age(client, key))
         yield depth
+        yield oldest
+
+
+def _oldest_age(client: Any, key: str) -> float:
+    """Messages wait in a list of ids (oldest first) with their bodies in a hash."""
+    ages = []
+    for message_id in client.lrange(key, 0, 0) + client.lrange(key, -1, -1):
+        body = client.hget(f"{key}.msgs", message_id)
+        if not body:
+            continue
+        try:
+            sent = json.loads(body)["message_timestamp"] / 1000
+        except (ValueError, KeyError, TypeError):
+            continue
+        ages.append(max(0.0, time.time() - sent))
+    return max(ages, default=0.0)

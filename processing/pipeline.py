@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from annotations import realtime
+from config.logging import bind_log_context, log_context
 from processing import clamav, ffmpeg, ladder, metrics
 from processing.analysis import choose_poster, motion_analysis
 from processing.models import JobKind, JobState, ProcessingJob
@@ -47,6 +48,12 @@ def process_video(*, video_id: str) -> None:
     job = claim_job(video)
     if job is None:
         return
+    # Every log line of this job says which job and video it is about (and which request).
+    context = bind_log_context(job_id=str(job.pk), video_id=str(video.pk))
+    request_id = (log_context.get() or {}).get("request_id", "")
+    if request_id and not job.request_id:
+        ProcessingJob.objects.filter(pk=job.pk).update(request_id=str(request_id)[:128])
+    logger.info("processing started", extra={"attempt": job.attempts})
     workdir = Path(tempfile.mkdtemp(prefix=f"job-{job.pk}-"))
     try:
         run_steps(video, job, workdir)
@@ -65,6 +72,12 @@ def process_video(*, video_id: str) -> None:
         raise TransientError(str(error)) from error
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        logger.info("processing ended", extra={"state": _state_of(job)})
+        log_context.reset(context)
+
+
+def _state_of(job: ProcessingJob) -> str:
+    return str(ProcessingJob.objects.filter(pk=job.pk).values_list("state", flat=True).first())
 
 
 def claim_job(video: Video) -> ProcessingJob | None:
@@ -213,6 +226,7 @@ def set_step(job: ProcessingJob, step: str) -> None:
     if job_cancelled(job):
         raise JobCancelled
     ProcessingJob.objects.filter(pk=job.pk).update(step=step, heartbeat_at=timezone.now())
+    logger.info("processing step", extra={"step": step, "job_id": str(job.pk)})
 
 
 def job_cancelled(job: ProcessingJob) -> bool:

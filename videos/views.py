@@ -2,6 +2,7 @@
 
 import mimetypes
 import re
+import time
 from collections.abc import Iterator
 
 from django.core.files import File
@@ -10,6 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.views.decorators.http import require_http_methods
 
 from config.api import error_response
+from videos.metrics import MEDIA_RESPONSE, media_kind
 from videos.storage import verify_media_signature
 
 CONTENT_TYPES = {
@@ -62,6 +64,16 @@ def _slice(handle: File, start: int, length: int) -> Iterator[bytes]:
 
 @require_http_methods(["GET", "HEAD"])
 def media(
+    request: HttpRequest, expires: int, signature: str, key: str
+) -> HttpResponse | StreamingHttpResponse:
+    started = time.perf_counter()
+    try:
+        return _media(request, expires, signature, key)
+    finally:
+        MEDIA_RESPONSE.labels(kind=media_kind(key)).observe(time.perf_counter() - started)
+
+
+def _media(
     request: HttpRequest, expires: int, signature: str, key: str
 ) -> HttpResponse | StreamingHttpResponse:
     if ".." in key.split("/") or not verify_media_signature(key, expires, signature):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.ProbeHostMiddleware",
     "config.middleware.RequestContextMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -129,6 +130,7 @@ DRAMATIQ_BROKER: dict[str, Any] = {
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "processing.middleware.RequestContext",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
@@ -300,3 +302,30 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Application performance monitoring and error tracking: off unless configured ----------
+ELASTIC_APM_SERVER_URL = env("ELASTIC_APM_SERVER_URL", default="")
+if ELASTIC_APM_SERVER_URL:
+    INSTALLED_APPS.append("elasticapm.contrib.django")
+    MIDDLEWARE.insert(0, "elasticapm.contrib.django.middleware.TracingMiddleware")
+    ELASTIC_APM = {
+        "SERVER_URL": ELASTIC_APM_SERVER_URL,
+        "SERVICE_NAME": env("ELASTIC_APM_SERVICE_NAME", default="video-service"),
+        "SECRET_TOKEN": env("ELASTIC_APM_SECRET_TOKEN", default=""),
+        "ENVIRONMENT": env("ELASTIC_APM_ENVIRONMENT", default="production"),
+        "DJANGO_TRANSACTION_NAME_FROM_ROUTE": True,
+        "CAPTURE_BODY": "off",  # uploads and tokens never leave
+    }
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+    )

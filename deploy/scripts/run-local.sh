@@ -58,6 +58,11 @@ fi
 "$PY" manage.py sync_roles
 "$PY" manage.py ensure_superuser
 
+# Metrics from every process (web and worker) are aggregated by the web's /metrics.
+export PROMETHEUS_MULTIPROC_DIR="$PWD/.run/metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 stop() {
   trap - INT TERM EXIT
   kill "${pids[@]}" 2>/dev/null || true

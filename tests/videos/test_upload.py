@@ -197,4 +197,4 @@ def test_upload_metrics(api_client, athlete, clips, client):
     assert 'video_upload_bytes_total{method="plain"}' in text
     assert 'video_upload_failures_total{code="empty_file",method="plain"}' in text
     assert 'video_upload_duration_seconds_bucket{le="0.1",method="plain"}' in text
-    assert 'video_storage_operation_duration_seconds_count{operation="save"}' in text
+    assert 'video_storage_operation_duration_seconds_count{operation="save",outcome="ok"}' in text

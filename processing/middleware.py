@@ -1,0 +1,61 @@
+"""Dramatiq middleware: the request that caused a job follows it into the worker's log lines,
+and a worker process that exits is marked dead for Prometheus' multiprocess mode."""
+
+import contextvars
+import logging
+import os
+from typing import Any
+
+import dramatiq
+from dramatiq.broker import MessageProxy
+from dramatiq.middleware import Middleware
+
+from config.logging import bind_log_context, log_context
+
+logger = logging.getLogger(__name__)
+_tokens: contextvars.ContextVar[contextvars.Token[Any] | None] = contextvars.ContextVar(
+    "job_log_token", default=None
+)
+
+
+class RequestContext(Middleware):
+    def before_enqueue(
+        self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int
+    ) -> None:
+        request_id = (log_context.get() or {}).get("request_id")
+        if request_id and "request_id" not in message.options:
+            message.options["request_id"] = request_id
+
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        token = bind_log_context(
+            request_id=message.options.get("request_id"),
+            message_id=message.message_id,
+            actor=message.actor_name,
+        )
+        _tokens.set(token)
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        self._clear()
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        self._clear()
+
+    @staticmethod
+    def _clear() -> None:
+        token = _tokens.get()
+        if token is not None:
+            log_context.reset(token)
+            _tokens.set(None)
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid())
