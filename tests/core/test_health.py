@@ -77,3 +77,13 @@ def test_request_id_is_echoed_or_generated(client):
     assert len(generated["X-Request-ID"]) == 32
     hostile = client.get("/health", HTTP_X_REQUEST_ID="evil\r\nSet-Cookie: x")
     assert hostile["X-Request-ID"] != "evil\r\nSet-Cookie: x"
+
+
+def test_probes_answer_whatever_host_they_use(client, db):
+    """Kubelet and Prometheus reach pods by IP; the probe paths answer, the rest stay guarded."""
+    assert client.get("/health", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert (
+        client.get("/metrics", HTTP_HOST="10.1.2.3:8000", REMOTE_ADDR="127.0.0.1").status_code
+        == 200
+    )
+    assert client.get("/api/v1/videos", HTTP_HOST="10.1.2.3:8000").status_code == 400

@@ -336,3 +336,21 @@ def test_both_are_off_by_default():
 
     assert not settings.ELASTIC_APM_SERVER_URL and not settings.SENTRY_DSN
     assert "elasticapm.contrib.django" not in settings.INSTALLED_APPS
+
+
+@pytest.mark.django_db
+def test_web_metrics_in_multiprocess_mode_add_shared_state_once(tmp_path, monkeypatch, client):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    record = "from videos.metrics import UPLOADED_BYTES; UPLOADED_BYTES.labels(method='tus').inc(5)"
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", record], cwd=ROOT, env=env, check=True
+    )
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    text = scrape(client)
+    assert 'video_upload_bytes_total{method="tus"} 5.0' in text  # another process's counter
+    assert text.count("# TYPE processing_queue_depth_messages gauge") == 1
+    assert "storage_volume_free_bytes" in text
