@@ -10,7 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from rest_framework.settings import api_settings
 
+from videos.models import VideoStatus
 from videos.permissions import can_upload
 
 
@@ -30,7 +32,9 @@ def page_data(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 @login_required
 @ensure_csrf_cookie
 def library(request: HttpRequest) -> HttpResponse:
-    return render(request, "videos/library.html", {"page": page_data(request)})
+    statuses = [{"value": value, "label": label} for value, label in VideoStatus.choices]
+    data = page_data(request, statuses=statuses, page_size=api_settings.PAGE_SIZE)
+    return render(request, "videos/library.html", {"page": data})
 
 
 @login_required
@@ -39,6 +43,6 @@ def upload(request: HttpRequest) -> HttpResponse:
     data = page_data(
         request,
         max_upload_bytes=settings.MAX_UPLOAD_BYTES,
-        tus_chunk_bytes=settings.TUS_CLIENT_CHUNK_BYTES or None,
+        chunk_bytes=settings.TUS_CLIENT_CHUNK_BYTES,
     )
     return render(request, "videos/upload.html", {"page": data})

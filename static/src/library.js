@@ -1,116 +1,179 @@
-// The library: my videos and those shared with me, with live processing progress.
-import { api, el, formatDuration, pageData, videoSocket } from "./lib/page.js";
+// The library: my videos and those shared with me, with search, a status filter, pages, and
+// live status for the videos still being processed.
+import { api, el, pageData } from "./lib/page.js";
+import { videoCard } from "./library/card.js";
+import { LiveStatus } from "./library/live.js";
 
-const page = pageData();
-const list = document.getElementById("library");
-const message = document.getElementById("library-message");
-const form = document.getElementById("filters");
-const prev = document.getElementById("prev-page");
-const next = document.getElementById("next-page");
-const sockets = new Map(); // video id -> real-time channel, for videos not ready yet
-let current = "/api/v1/videos";
+const data = pageData();
+const me = data.user;
+const grid = document.getElementById("library");
+const form = document.getElementById("library-filters");
+const search = document.getElementById("library-q");
+const statusSelect = document.getElementById("library-status");
+const count = document.getElementById("library-count");
+const errorBox = document.getElementById("library-error");
+const empty = document.getElementById("library-empty");
+const pager = document.getElementById("library-pager");
+const pageLabel = document.getElementById("library-page");
+const prev = document.getElementById("library-prev");
+const next = document.getElementById("library-next");
 
-const STATUS_TEXT = {
-  uploading: "Uploading",
-  uploaded: "Waiting",
-  scanning: "Scanning",
-  processing: "Processing",
-  ready: "Ready",
-  failed: "Failed",
-  rejected: "Rejected",
-};
+const videos = new Map();
+const live = new LiveStatus(update);
+const state = readState();
+let loading = null;
 
-function badgeText(video) {
-  if (video.status === "processing") return `Processing ${video.progress || 0} %`;
-  return STATUS_TEXT[video.status] || video.status;
+search.value = state.q;
+statusSelect.value = state.status;
+
+function readState() {
+  const params = new URLSearchParams(location.search);
+  return {
+    q: params.get("q") || "",
+    status: params.get("status") || "",
+    page: Math.max(1, parseInt(params.get("page") || "1", 10) || 1),
+  };
 }
 
-function card(video) {
-  const mine = video.owner.id === page.user.id;
-  const poster = video.poster_url
-    ? el("img", { src: video.poster_url, alt: "", loading: "lazy", class: "poster" })
-    : el("div", { class: "poster placeholder", "aria-hidden": "true" }, "▶");
-  const badge = el("span", { class: `badge status-${video.status}`, "data-testid": "status" }, badgeText(video));
-  const bits = [
-    el("a", { class: "card-link", href: `/videos/${video.id}` },
-      el("div", { class: "thumb" }, poster, video.duration ? el("span", { class: "duration" }, formatDuration(video.duration)) : null),
-      el("h2", { class: "card-title" }, video.title)),
-    el("p", { class: "meta" }, badge,
-      mine ? null : el("span", { class: "shared" }, `shared by ${video.owner.username}`)),
-  ];
-  if (video.moderation === "hidden") {
-    bits.push(el("p", { class: "hidden-note" }, `Hidden by staff: ${video.moderation_reason}`));
-  }
-  if ((video.status === "failed" || video.status === "rejected") && video.message) {
-    bits.push(el("p", { class: "error" }, video.message));
-  }
-  return el("li", { class: "card", "data-video-id": video.id }, ...bits);
-}
-
-function follow(video) {
-  if (["ready", "failed", "rejected"].includes(video.status) || sockets.has(video.id)) return;
-  const channel = videoSocket(video.id, async (event) => {
-    const item = list.querySelector(`[data-video-id="${video.id}"]`);
-    if (!item) return;
-    if (event.type === "video.progress") {
-      item.querySelector("[data-testid=status]").textContent = `Processing ${event.payload.progress} %`;
-    } else if (event.type === "video.ready" || event.type === "video.failed") {
-      const fresh = await api(`videos/${video.id}`);
-      item.replaceWith(card(fresh));
-      channel.close();
-      sockets.delete(video.id);
-    }
-  });
-  sockets.set(video.id, channel);
-}
-
-async function load(url) {
-  current = url;
-  message.textContent = "Loading…";
-  try {
-    const data = await api(url);
-    for (const channel of sockets.values()) channel.close();
-    sockets.clear();
-    list.replaceChildren(...data.results.map(card));
-    data.results.forEach(follow);
-    prev.hidden = !data.previous;
-    next.hidden = !data.next;
-    prev.onclick = () => load(data.previous);
-    next.onclick = () => load(data.next);
-    if (data.results.length) {
-      message.textContent = `${data.count} video${data.count === 1 ? "" : "s"}`;
-    } else if (form.q.value || form.status.value || form.shared.checked) {
-      message.textContent = "No video matches these filters.";
-    } else {
-      message.replaceChildren("No videos yet. ", page.can_upload ? el("a", { href: "/upload" }, "Upload your first one.") : "Videos shared with you will appear here.");
-    }
-  } catch (error) {
-    message.textContent = `The library could not be loaded: ${error.message}`;
-  }
-}
-
-function query() {
+function writeState() {
   const params = new URLSearchParams();
-  if (form.q.value.trim()) params.set("q", form.q.value.trim());
-  if (form.status.value) params.set("status", form.status.value);
-  if (form.shared.checked) params.set("shared", "true");
-  const text = params.toString();
-  history.replaceState(null, "", text ? `?${text}` : location.pathname);
-  return `/api/v1/videos${text ? `?${text}` : ""}`;
+  if (state.q) params.set("q", state.q);
+  if (state.status) params.set("status", state.status);
+  if (state.page > 1) params.set("page", String(state.page));
+  const query = params.toString();
+  history.replaceState(null, "", query ? `?${query}` : location.pathname);
+}
+
+async function load() {
+  writeState();
+  loading && loading.abort();
+  const controller = new AbortController();
+  loading = controller;
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.status) params.set("status", state.status);
+  if (state.page > 1) params.set("page", String(state.page));
+  grid.setAttribute("aria-busy", "true");
+  try {
+    const body = await api(`videos?${params}`, { signal: controller.signal });
+    showError("");
+    render(body);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    if (error.status === 404 && state.page > 1) {
+      state.page = 1; // the page emptied meanwhile
+      load();
+      return;
+    }
+    showError(`The videos could not be loaded: ${error.message}`);
+  } finally {
+    if (loading === controller) grid.setAttribute("aria-busy", "false");
+  }
+}
+
+function render(body) {
+  live.clear();
+  videos.clear();
+  grid.replaceChildren();
+  for (const video of body.results) {
+    videos.set(video.id, video);
+    grid.append(videoCard(video, me));
+    live.watch(video);
+  }
+  const filtered = Boolean(state.q || state.status);
+  count.textContent = body.count === 1 ? "1 video" : `${body.count} videos`;
+  renderEmpty(body.count === 0, filtered);
+  const pages = Math.max(1, Math.ceil(body.count / (data.page_size || 25)));
+  pager.hidden = pages < 2;
+  prev.disabled = !body.previous;
+  next.disabled = !body.next;
+  pageLabel.textContent = `Page ${state.page} of ${pages}`;
+}
+
+function renderEmpty(isEmpty, filtered) {
+  empty.hidden = !isEmpty;
+  if (!isEmpty) return;
+  if (filtered) {
+    empty.replaceChildren(
+      el("p", {}, "No videos match this search."),
+      el("button", { type: "button", onclick: clearFilters }, "Clear the search and filter"),
+    );
+  } else {
+    empty.replaceChildren(
+      el("p", {}, "No videos yet. Videos you upload and those shared with you appear here."),
+      data.can_upload ? el("a", { class: "button primary", href: "/upload" }, "Upload your first video") : null,
+    );
+  }
+}
+
+/** A card's video moved on (live event or refresh): redraw that card only. */
+function update(change, { partial }) {
+  const current = videos.get(change.id);
+  if (!current) return;
+  const video = partial ? { ...current, ...change } : change;
+  if (partial && current.status === "ready") return; // a late progress event
+  videos.set(video.id, video);
+  const old = grid.querySelector(`[data-video-id="${video.id}"]`);
+  if (old) old.replaceWith(videoCard(video, me));
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+}
+
+function clearFilters() {
+  state.q = "";
+  state.status = "";
+  state.page = 1;
+  search.value = "";
+  statusSelect.value = "";
+  load();
 }
 
 let typing = null;
-form.addEventListener("input", () => {
+search.addEventListener("input", () => {
   clearTimeout(typing);
-  typing = setTimeout(() => load(query()), 250);
+  typing = setTimeout(() => {
+    state.q = search.value.trim();
+    state.page = 1;
+    load();
+  }, 300);
+});
+search.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && search.value) {
+    search.value = "";
+    search.dispatchEvent(new Event("input"));
+  }
+});
+statusSelect.addEventListener("change", () => {
+  state.status = statusSelect.value;
+  state.page = 1;
+  load();
 });
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  load(query());
+  clearTimeout(typing);
+  state.q = search.value.trim();
+  state.page = 1;
+  load();
 });
+prev.addEventListener("click", () => {
+  state.page = Math.max(1, state.page - 1);
+  load();
+});
+next.addEventListener("click", () => {
+  state.page += 1;
+  load();
+});
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  const typingInField = target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "/" && !typingInField && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    event.preventDefault();
+    search.focus();
+  }
+});
+window.addEventListener("pagehide", () => live.clear());
 
-const initial = new URLSearchParams(location.search);
-form.q.value = initial.get("q") || "";
-form.status.value = initial.get("status") || "";
-form.shared.checked = initial.get("shared") === "true";
-load(query());
+load();

@@ -1,182 +1,397 @@
-// Resumable upload with tus-js-client: progress with speed and time left, resume after a network
-// drop or a reload (the same file again), the server's refusals in words, then live processing.
-import * as tus from "tus-js-client";
-import { csrfToken, el, errorMessage, formatBytes, formatDuration, pageData, videoSocket } from "./lib/page.js";
+// The upload page: pick or drop a video, then a resumable tus upload with progress, speed and
+// time left; Pause/Resume/Cancel; a reload (choose the same file again) resumes where it stopped.
+import { Upload, defaultOptions } from "tus-js-client";
+import { csrfToken, formatBytes, pageData } from "./lib/page.js";
+import { describeUploadError, isFinal, serverError } from "./upload/errors.js";
+import { UploadResult } from "./upload/result.js";
+import { SpeedMeter, formatSpeed, formatTimeLeft } from "./upload/speed.js";
 
-const page = pageData();
-const form = document.getElementById("upload");
-const input = document.getElementById("file");
-const dropzone = document.getElementById("dropzone");
-const chosen = document.getElementById("chosen");
-const startButton = document.getElementById("start");
-const pauseButton = document.getElementById("pause");
-const cancelButton = document.getElementById("cancel");
-const box = document.getElementById("progress-box");
-const bar = document.getElementById("progress");
-const fill = document.getElementById("progress-fill");
-const text = document.getElementById("progress-text");
-const message = document.getElementById("upload-message");
+const data = pageData();
+const MAX_BYTES = data.max_upload_bytes;
+const CHUNK_BYTES = data.chunk_bytes || Infinity; // 0: the whole file in one PATCH (resumable all the same)
+const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
+const $ = (id) => document.getElementById(id);
 
+const form = $("upload-form");
+const ui = form && {
+  dropzone: $("dropzone"),
+  choose: $("upload-choose"),
+  input: $("upload-file"),
+  limits: $("upload-limits"),
+  fileInfo: $("upload-file-info"),
+  note: $("upload-note"),
+  title: $("upload-title"),
+  description: $("upload-description"),
+  progress: $("upload-progress"),
+  bar: $("upload-bar"),
+  fill: $("upload-bar-fill"),
+  stats: $("upload-stats"),
+  message: $("upload-message"),
+  start: $("upload-start"),
+  pause: $("upload-pause"),
+  cancel: $("upload-cancel"),
+  done: $("upload-done"),
+  doneVideo: $("upload-done-video"),
+  open: $("upload-open"),
+  another: $("upload-another"),
+};
+
+// idle (no file) | ready | uploading | paused | failed | done
+let state = "idle";
 let file = null;
+let previous = null; // a stored earlier upload of this same file: {upload, offset}
 let upload = null;
-let paused = false;
-let speed = null; // bytes per second, smoothed
-let last = null; // {time, bytes}
+let autoTitle = "";
+let firstProgress = true;
+let lastSent = 0; // bytes the server confirmed or was sent, for the paused display
+const speed = new SpeedMeter();
+const result = ui ? new UploadResult(ui.doneVideo) : null;
 
-function say(words, kind = "error") {
-  message.className = `message ${kind}`;
-  message.replaceChildren(...[words].flat());
-}
-
-function choose(picked) {
-  if (!picked) return;
-  file = picked;
-  chosen.textContent = `${file.name} · ${formatBytes(file.size)}`;
-  if (!form.title.value) form.title.value = file.name.replace(/\.[^.]+$/, "").replace(/[_-]+/g, " ").slice(0, 200);
-  say("", "info");
-  if (page.max_upload_bytes && file.size > page.max_upload_bytes) {
-    say(`This file is ${formatBytes(file.size)}; the largest video this service accepts is ${formatBytes(page.max_upload_bytes)}.`);
-    file = null;
-  }
-}
-
-input.addEventListener("change", () => choose(input.files[0]));
-dropzone.addEventListener("click", (event) => {
-  if (event.target === dropzone || event.target.tagName === "P") input.click();
-});
-dropzone.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" || event.key === " ") {
-    event.preventDefault();
-    input.click();
-  }
-});
-for (const name of ["dragenter", "dragover"]) {
-  dropzone.addEventListener(name, (event) => {
-    event.preventDefault();
-    dropzone.classList.add("over");
-  });
-}
-for (const name of ["dragleave", "drop"]) {
-  dropzone.addEventListener(name, () => dropzone.classList.remove("over"));
-}
-dropzone.addEventListener("drop", (event) => {
-  event.preventDefault();
-  choose(event.dataTransfer.files[0]);
-});
-
-function showProgress(sent, total) {
-  const percent = total ? Math.floor((sent / total) * 100) : 0;
-  bar.setAttribute("aria-valuenow", String(percent));
-  fill.style.width = `${percent}%`;
-  const now = performance.now();
-  if (last && now - last.time > 250) {
-    const rate = ((sent - last.bytes) * 1000) / (now - last.time);
-    speed = speed === null ? rate : speed * 0.7 + rate * 0.3;
-    last = { time: now, bytes: sent };
-  } else if (!last) {
-    last = { time: now, bytes: sent };
-  }
-  const parts = [`${percent} %`, `${formatBytes(sent)} of ${formatBytes(total)}`];
-  if (speed && speed > 0) {
-    parts.push(`${formatBytes(speed)}/s`);
-    parts.push(`${formatDuration((total - sent) / speed) || "0:00"} left`);
-  }
-  text.textContent = parts.join(" · ");
-}
-
-function serverMessage(error) {
-  const response = error && error.originalResponse;
-  if (response) {
-    try {
-      const body = JSON.parse(response.getBody() || "{}");
-      const words = errorMessage(body);
-      if (words) return words;
-    } catch {
-      /* not JSON: fall through */
-    }
-    const status = response.getStatus();
-    if (status === 413) return "The file is too large for this service.";
-    if (status === 401 || status === 403) return "Your session ended: sign in again, then choose the file again to resume.";
-  }
-  return "The connection failed. Choose the same file again to resume where it stopped.";
-}
-
-function finished(videoId) {
-  startButton.disabled = false;
-  pauseButton.hidden = cancelButton.hidden = true;
-  const status = el("span", { "data-testid": "processing-status" }, "Checking and processing…");
-  say(["Uploaded. ", el("a", { href: `/videos/${videoId}` }, "Open the video"), " · ", status], "ok");
-  videoSocket(videoId, (event) => {
-    if (event.type === "video.progress") status.textContent = `Processing ${event.payload.progress} %`;
-    if (event.type === "video.ready") status.textContent = "Ready to watch and annotate.";
-    if (event.type === "video.failed") status.textContent = "Processing failed; see the library for why.";
-  });
-}
-
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  if (!file) {
-    say("Choose a video first.");
-    return;
-  }
-  if (!form.title.value.trim()) {
-    say("Give the video a title.");
-    form.title.focus();
-    return;
-  }
-  say("", "info");
-  startButton.disabled = true;
-  box.hidden = false;
-  speed = null;
-  last = null;
-  upload = new tus.Upload(file, {
-    endpoint: page.tus_endpoint,
-    chunkSize: page.tus_chunk_bytes || Infinity,
-    retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
-    metadata: { filename: file.name, filetype: file.type, title: form.title.value.trim(), description: form.description.value },
+function tusOptions(extra = {}) {
+  return {
+    endpoint: data.tus_endpoint,
+    chunkSize: CHUNK_BYTES,
+    retryDelays: RETRY_DELAYS,
+    headers: { "X-CSRFToken": csrfToken() },
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
-    onBeforeRequest: (request) => request.setHeader("X-CSRFToken", csrfToken()),
-    onProgress: showProgress,
-    onShouldRetry: (error) => {
-      const status = error.originalResponse ? error.originalResponse.getStatus() : 0;
-      return !(status >= 400 && status < 500 && status !== 409 && status !== 423);
-    },
-    onError: (error) => {
-      startButton.disabled = false;
-      pauseButton.hidden = cancelButton.hidden = true;
-      say(serverMessage(error));
-    },
-    onSuccess: () => finished(upload.url.split("/").filter(Boolean).pop()),
-  });
-  const previous = await upload.findPreviousUploads();
-  if (previous.length) {
-    upload.resumeFromPreviousUpload(previous[0]);
-    say("Resuming the earlier upload of this file…", "info");
+    ...extra,
+  };
+}
+
+function setState(next) {
+  state = next;
+  form.dataset.state = next;
+  const busy = next === "uploading" || next === "paused";
+  ui.start.hidden = busy;
+  ui.start.disabled = !file || next === "idle" || Boolean(tooLarge(file));
+  ui.start.textContent = previous ? "Resume upload" : next === "failed" ? "Try again" : "Upload";
+  ui.pause.hidden = !busy;
+  ui.pause.textContent = next === "paused" ? "Resume" : "Pause";
+  ui.cancel.hidden = !busy;
+  ui.choose.disabled = busy;
+  ui.input.disabled = busy;
+  ui.title.readOnly = busy;
+  ui.description.readOnly = busy;
+  ui.dropzone.classList.toggle("dropzone--disabled", busy);
+}
+
+function say(message, { error = true } = {}) {
+  ui.message.textContent = message;
+  ui.message.hidden = !message;
+  ui.message.classList.toggle("error", error);
+}
+
+function note(message) {
+  ui.note.textContent = message;
+  ui.note.hidden = !message;
+}
+
+function tooLarge(candidate) {
+  if (!candidate || !MAX_BYTES || candidate.size <= MAX_BYTES) return "";
+  return `This file is ${formatBytes(candidate.size)}, larger than the ${formatBytes(MAX_BYTES)} this service accepts. Trim or compress it, then try again.`;
+}
+
+function notAVideo(candidate) {
+  const type = candidate.type || "";
+  if (!type || type === "application/octet-stream" || type.startsWith("video/")) return "";
+  return `“${candidate.name}” is not a video file (${type}). Choose an MP4, MOV, MKV or WebM video.`;
+}
+
+function titleFrom(name) {
+  return name.replace(/\.[^.]+$/, "").replace(/[_.]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+}
+
+async function choose(candidate) {
+  if (!candidate || state === "uploading" || state === "paused") return;
+  result.clear();
+  ui.done.hidden = true;
+  form.hidden = false;
+  file = candidate;
+  previous = null;
+  note("");
+  say("");
+  showProgress(null);
+  ui.fileInfo.textContent = `${candidate.name} · ${formatBytes(candidate.size)}`;
+  if (!ui.title.value || ui.title.value === autoTitle) {
+    autoTitle = titleFrom(candidate.name);
+    ui.title.value = autoTitle;
   }
-  pauseButton.hidden = cancelButton.hidden = false;
-  pauseButton.textContent = "Pause";
-  paused = false;
+  const refusal = candidate.size === 0 ? "The file is empty." : tooLarge(candidate) || notAVideo(candidate);
+  if (refusal) {
+    file = null;
+    say(refusal);
+    setState("idle");
+    return;
+  }
+  setState("ready");
+  previous = await findPrevious(candidate);
+  if (previous && file === candidate) {
+    const percent = Math.floor((previous.offset / candidate.size) * 100);
+    const stored = previous.upload.metadata || {};
+    if (stored.title && (!ui.title.value || ui.title.value === autoTitle)) ui.title.value = autoTitle = stored.title;
+    if (stored.description && !ui.description.value) ui.description.value = stored.description;
+    note(`This file was already ${percent} % uploaded (${formatBytes(previous.offset)}). The upload resumes from there.`);
+    setState("ready");
+  }
+}
+
+/** An unfinished upload of this same file (same name, size, date) that the server still holds. */
+async function findPrevious(candidate) {
+  let stored = [];
+  try {
+    stored = await new Upload(candidate, tusOptions()).findPreviousUploads();
+  } catch (error) {
+    console.warn("Could not look for earlier uploads", error);
+    return null;
+  }
+  stored.sort((a, b) => String(b.creationTime).localeCompare(String(a.creationTime)));
+  for (const entry of stored) {
+    const offset = await serverOffset(entry.uploadUrl);
+    if (offset !== null) return { upload: entry, offset };
+    await defaultOptions.urlStorage.removeUpload(entry.urlStorageKey); // finished, expired or gone
+  }
+  return null;
+}
+
+async function serverOffset(url) {
+  try {
+    const response = await fetch(url, { method: "HEAD", credentials: "same-origin", headers: { "Tus-Resumable": "1.0.0" } });
+    if (!response.ok) return null;
+    const offset = parseInt(response.headers.get("Upload-Offset") || "", 10);
+    return Number.isFinite(offset) ? offset : null;
+  } catch {
+    return null;
+  }
+}
+
+function start() {
+  if (!file || state === "uploading") return;
+  const refusal = tooLarge(file);
+  if (refusal) {
+    say(refusal);
+    return;
+  }
+  say("");
+  const title = ui.title.value.trim() || titleFrom(file.name);
+  ui.title.value = title;
+  lastSent = previous ? previous.offset : 0;
+  upload = new Upload(
+    file,
+    tusOptions({
+      metadata: { filename: file.name, filetype: file.type || "", title, description: ui.description.value.trim() },
+      onProgress,
+      onSuccess,
+      onError,
+      onShouldRetry,
+    }),
+  );
+  if (previous) upload.resumeFromPreviousUpload(previous.upload);
+  begin();
+}
+
+function begin() {
+  firstProgress = true;
+  speed.reset();
+  setState("uploading");
+  showProgress(previous ? previous.offset : lastSent);
   upload.start();
-});
+}
 
-pauseButton.addEventListener("click", () => {
-  if (!upload) return;
-  if (paused) {
-    upload.start();
-    pauseButton.textContent = "Pause";
-  } else {
-    upload.abort();
-    pauseButton.textContent = "Resume";
+function onProgress(sent, total) {
+  if (firstProgress) {
+    firstProgress = false;
+    if (sent > 0) note(`Resuming at ${Math.floor((sent / total) * 100)} % — the ${formatBytes(sent)} already on the server are not sent again.`);
+    else note("");
   }
-  paused = !paused;
-});
+  lastSent = sent;
+  speed.sample(sent);
+  showProgress(sent, total);
+}
 
-cancelButton.addEventListener("click", async () => {
+function showProgress(sent, total = file ? file.size : 0) {
+  ui.progress.hidden = sent === null;
+  if (sent === null) return;
+  const percent = total ? Math.floor((sent / total) * 100) : 0;
+  ui.bar.setAttribute("aria-valuenow", String(percent));
+  ui.bar.setAttribute("aria-valuetext", `${percent} %`);
+  ui.fill.style.width = `${percent}%`;
+  if (total && sent >= total) {
+    ui.stats.textContent = `100 % · ${formatBytes(total)} sent · checking the file (malware scan, format)…`;
+    return;
+  }
+  const parts = [`${percent} %`, `${formatBytes(sent)} of ${formatBytes(total)}`];
+  if (state === "uploading") {
+    const rate = formatSpeed(speed.bytesPerSecond);
+    if (rate) parts.push(rate, formatTimeLeft(speed.secondsLeft(total - sent)));
+  } else if (state === "paused") {
+    parts.push("paused");
+  }
+  ui.stats.textContent = parts.filter(Boolean).join(" · ");
+}
+
+function onShouldRetry(error, attempt) {
+  const failure = serverError(error);
+  const status = failure ? failure.status : 0;
+  const retry = status === 0 || status >= 500 || status === 409 || status === 423;
+  if (retry) {
+    const delay = RETRY_DELAYS[attempt] || 0;
+    note(`The connection had a problem; trying again${delay ? ` in ${Math.round(delay / 1000)} s` : ""} (attempt ${attempt + 1} of ${RETRY_DELAYS.length}).`);
+    speed.reset();
+  }
+  return retry;
+}
+
+async function onSuccess() {
+  const id = upload.url.replace(/\/+$/, "").split("/").pop();
+  const title = ui.title.value.trim();
+  const description = ui.description.value.trim();
+  upload = null;
+  previous = null;
+  setState("done");
+  note("");
+  form.hidden = true;
+  ui.done.hidden = false;
+  ui.open.href = `/videos/${id}`;
+  ui.done.querySelector("h2").focus();
+  await result.show(id, { title, description });
+}
+
+async function onError(error) {
+  const failure = serverError(error);
+  const message = describeUploadError(error, { maxBytes: MAX_BYTES });
+  if (isFinal(failure)) {
+    // The server refused this file (too large, malware, not a video): forget it, start over.
+    await forget(upload);
+    upload = null;
+    previous = null;
+    file = null;
+    ui.input.value = "";
+    showProgress(null);
+    note("");
+    say(message);
+    setState("idle");
+    if (failure.status !== 401) console.info("Upload refused:", failure.code, failure.detail);
+    return;
+  }
+  say(message);
+  setState("paused");
+  showProgress(lastSent);
+}
+
+async function forget(failed) {
+  if (!failed || !failed.url) return;
+  try {
+    const stored = await failed.findPreviousUploads();
+    for (const entry of stored) {
+      if (failed.url.endsWith(entry.uploadUrl) || entry.uploadUrl.endsWith(new URL(failed.url, location.href).pathname)) {
+        await defaultOptions.urlStorage.removeUpload(entry.urlStorageKey);
+      }
+    }
+  } catch (error) {
+    console.warn("Could not forget the refused upload", error);
+  }
+}
+
+function pauseOrResume() {
   if (!upload) return;
-  await upload.abort(true); // terminate: the server deletes what it received
-  box.hidden = true;
-  startButton.disabled = false;
-  pauseButton.hidden = cancelButton.hidden = true;
-  say("Upload cancelled.", "info");
-});
+  if (state === "uploading") {
+    upload.abort();
+    setState("paused");
+    speed.reset();
+    note("Paused. The bytes sent so far stay on the server; Resume continues from there.");
+    showProgress(lastSent);
+  } else if (state === "paused") {
+    say("");
+    previous = null;
+    begin();
+  }
+}
+
+async function cancel() {
+  if (!upload) return;
+  const current = upload;
+  upload = null;
+  ui.cancel.disabled = true;
+  try {
+    await current.abort(true); // DELETE: the server drops the bytes it holds
+    note("The upload was cancelled and its bytes removed from the server.");
+  } catch (error) {
+    console.warn("Could not remove the cancelled upload", error);
+    note("The upload was cancelled; the server removes its bytes within a day.");
+  } finally {
+    ui.cancel.disabled = false;
+  }
+  previous = null;
+  showProgress(null);
+  setState(file ? "ready" : "idle");
+}
+
+function reset() {
+  result.clear();
+  ui.done.hidden = true;
+  form.hidden = false;
+  file = null;
+  previous = null;
+  autoTitle = "";
+  ui.input.value = "";
+  ui.title.value = "";
+  ui.description.value = "";
+  ui.fileInfo.textContent = "";
+  note("");
+  say("");
+  showProgress(null);
+  setState("idle");
+  ui.choose.focus();
+}
+
+function wire() {
+  ui.limits.textContent = `MP4, MOV, MKV or WebM, up to ${formatBytes(MAX_BYTES)}. Interrupted uploads resume.`;
+  ui.done.querySelector("h2").setAttribute("tabindex", "-1");
+  ui.choose.addEventListener("click", () => ui.input.click());
+  ui.input.addEventListener("change", () => choose(ui.input.files[0]));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    start();
+  });
+  ui.pause.addEventListener("click", pauseOrResume);
+  ui.cancel.addEventListener("click", cancel);
+  ui.another.addEventListener("click", reset);
+  ui.dropzone.addEventListener("click", (event) => {
+    if (event.target === ui.dropzone && !ui.choose.disabled) ui.input.click();
+  });
+  // Dropping anywhere on the page picks the file (and never navigates away to it).
+  for (const type of ["dragenter", "dragover"]) {
+    document.addEventListener(type, (event) => {
+      event.preventDefault();
+      ui.dropzone.classList.add("dropzone--over");
+    });
+  }
+  document.addEventListener("dragleave", (event) => {
+    if (!event.relatedTarget) ui.dropzone.classList.remove("dropzone--over");
+  });
+  document.addEventListener("drop", (event) => {
+    event.preventDefault();
+    ui.dropzone.classList.remove("dropzone--over");
+    const dropped = event.dataTransfer && event.dataTransfer.files[0];
+    if (dropped) choose(dropped);
+  });
+  window.addEventListener("online", () => {
+    if (state === "paused" && upload && !ui.message.hidden) pauseOrResume();
+  });
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+    if (event.key === "o" && !ui.choose.disabled && !form.hidden) {
+      event.preventDefault();
+      ui.input.click();
+    } else if (event.key === "p" && upload) {
+      event.preventDefault();
+      pauseOrResume();
+    }
+  });
+  setState("idle");
+}
+
+if (ui) wire();

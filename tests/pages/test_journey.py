@@ -47,7 +47,7 @@ def test_share_annotate_voice_over_and_play(open_page, worker, tmp_path, viewpor
 
     coach_page = open_page(coach, viewport=viewport, **touch)
     coach_page.goto("/")
-    expect(coach_page.locator(".card")).to_contain_text("shared by ana")
+    expect(coach_page.get_by_test_id("video-card")).to_contain_text("Shared with me")
     coach_page.get_by_role("link", name="Snatch, heavy single").click()
     expect(coach_page.locator("#player")).to_have_js_property("readyState", 4, timeout=20_000)
     seek(coach_page, 1.0)
