@@ -27,7 +27,7 @@ from annotations.models import Annotation, AnnotationType, AudioStatus
 from config.logging import bind_log_context, log_context
 from processing import ffmpeg, metrics
 from processing.models import JobKind, JobState, ProcessingJob
-from processing.pipeline import JobCancelled, ProgressWriter, TransientError, set_step
+from processing.pipeline import JobCancelled, ProgressWriter, TransientError, finish, set_step
 from processing.services import ACTIVE, jobs_claim
 from videos import storage
 from videos.services import LocalFile
@@ -311,14 +311,6 @@ def _render(job: ProcessingJob, workdir: Path) -> Path:
 def _finish(
     job: ProcessingJob, state: JobState, code: str, message: str, log_tail: str = ""
 ) -> None:
-    """End an export; unlike the pipeline's finish, the video itself is left as it was."""
-    ProcessingJob.objects.filter(pk=job.pk).update(
-        state=state,
-        finished_at=timezone.now(),
-        error_code=code,
-        error_message=message[:500],
-        log_tail=log_tail[-8000:],
-    )
+    finish(job, str(job.video_id), state, code, message, log_tail, fail_video=False)
     if state == JobState.FAILED:
-        metrics.FAILURES.labels(code=code or "unknown").inc()
         realtime.publish(job.video_id, "export.failed", {"id": str(job.pk), "code": code})

@@ -114,7 +114,11 @@ def finish(
     code: str = "",
     message: str = "",
     log_tail: str = "",
+    *,
+    fail_video: bool = True,
 ) -> None:
+    """End a job. A failed processing job fails its video; a failed export (fail_video=False)
+    leaves the video as it was."""
     ProcessingJob.objects.filter(pk=job.pk).update(
         state=state,
         finished_at=timezone.now(),
@@ -124,7 +128,7 @@ def finish(
     )
     if state == JobState.FAILED:
         metrics.FAILURES.labels(code=code or "unknown").inc()
-        if video_transition(
+        if fail_video and video_transition(
             video_id=video_id,
             from_statuses=LIVE,
             to=VideoStatus.FAILED,
