@@ -86,17 +86,23 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         self.group = realtime.video_group(self.video.pk)
         self.connection_id = uuid.uuid4().hex
         self.tokens, self.refilled = float(BURST), time.monotonic()
+        # `?presence=0`: a page that only follows the video's status (the library, the upload
+        # page) listens without being announced as someone looking at the video.
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.present = query.get("presence", ["1"])[0] != "0"
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         realtime.CONNECTED_CLIENTS.inc()
-        await self._presence("joined")
+        if self.present:
+            await self._presence("joined")
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "group"):
             return
         realtime.CONNECTED_CLIENTS.dec()
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self._presence("left")
+        if self.present:
+            await self._presence("left")
 
     async def _presence(self, change: str) -> None:
         key = f"presence:{self.video.pk}"

@@ -148,9 +148,12 @@ def test_a_flood_is_rate_limited_not_broadcast(asgi_server, coaching):
                         }
                     )
                 )
-            limited = saved = 0
-            for _ in range(60):
-                message = json.loads(await asyncio.wait_for(flooder.recv(), 5))
+            limited = saved = replies = 0
+            while replies < 60:  # one reply per message sent; broadcasts are not replies
+                message = json.loads(await asyncio.wait_for(flooder.recv(), 10))
+                if message["type"] not in ("annotation.saved", "error"):
+                    continue
+                replies += 1
                 limited += message.get("code") == "rate_limited"
                 saved += message["type"] == "annotation.saved"
             return limited, saved
@@ -160,3 +163,31 @@ def test_a_flood_is_rate_limited_not_broadcast(asgi_server, coaching):
     from annotations.models import Annotation
 
     assert Annotation.objects.count() == saved
+
+
+def test_a_status_listener_is_not_announced_as_present(asgi_server, coaching):
+    """The library follows a processing video with ?presence=0: it hears events but the studio's
+    "who is here" does not list it."""
+    users, video = coaching
+    owner_url = ws_url(asgi_server, video, users["owner"])
+    listener_url = ws_url(asgi_server, video, users["viewing_coach"]) + "&presence=0"
+
+    async def scenario() -> None:
+        async with websockets.connect(owner_url) as owner:
+            await next_event(owner, "presence.joined")
+            async with websockets.connect(listener_url) as listener:
+                await sync_to_async(realtime_publish)(video.pk)
+                assert (await next_event(listener, "video.progress"))["payload"]["progress"] == 50
+                first = json.loads(await asyncio.wait_for(owner.recv(), 5))
+                assert first["type"] == "video.progress"  # no presence.joined for the listener
+            await sync_to_async(realtime_publish)(video.pk)
+            after = json.loads(await asyncio.wait_for(owner.recv(), 5))
+            assert after["type"] == "video.progress"  # no presence.left for it either
+
+    asyncio.run(scenario())
+
+
+def realtime_publish(video_id) -> None:
+    from annotations import realtime
+
+    realtime.publish(video_id, "video.progress", {"id": str(video_id), "progress": 50})

@@ -98,14 +98,17 @@ export function formatBytes(bytes) {
   return `${value.toFixed(value < 10 && unit ? 1 : 0)} ${units[unit]}`;
 }
 
-/** The real-time channel of a video (same-origin session), reconnecting with backoff. */
-export function videoSocket(videoId, onEvent, { onOpen, onClose } = {}) {
+/**
+ * The real-time channel of a video (same-origin session), reconnecting with backoff.
+ * `presence: false` listens without showing up in the video's "who is here".
+ */
+export function videoSocket(videoId, onEvent, { onOpen, onClose, presence = true } = {}) {
   let socket = null;
   let delay = 500;
   let closed = false;
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/videos/${videoId}/`);
+    socket = new WebSocket(`${scheme}://${location.host}/ws/videos/${videoId}/${presence ? "" : "?presence=0"}`);
     socket.addEventListener("open", () => {
       delay = 500;
       onOpen && onOpen(socket);

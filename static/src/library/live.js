@@ -16,7 +16,8 @@ export class LiveStatus {
     if (SETTLED.has(video.status) || this.watched.has(video.id)) return;
     const entry = { socket: null, timer: null };
     this.watched.set(video.id, entry);
-    entry.socket = videoSocket(video.id, (event) => this.onEvent(video.id, event));
+    // follows the status only: not shown among the people looking at the video
+    entry.socket = videoSocket(video.id, (event) => this.onEvent(video.id, event), { presence: false });
     entry.timer = setInterval(() => this.refresh(video.id), POLL_MS);
   }
 
