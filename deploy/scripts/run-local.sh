@@ -70,7 +70,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$PY" manage.py rundramatiq --processes 1 --threads 2 --worker-shutdown-timeout 10000 &
+"$PY" manage.py rundramatiq --skip-logging --processes 1 --threads 2 --worker-shutdown-timeout 10000 &
 pids+=($!)
 "$PY" manage.py sweep_uploads --every 60 &
 pids+=($!)

@@ -19,7 +19,8 @@ case "$role" in
   worker)
     # The workers' metrics server runs beside them (it only reads the metrics folder).
     python manage.py worker_metrics --address 0.0.0.0 --port "${WORKER_METRICS_PORT:-9191}" &
-    exec python manage.py rundramatiq --processes "${WORKER_PROCESSES:-2}" \
+    # --skip-logging: the worker processes log through Django's JSON logging, not dramatiq's format
+    exec python manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
       --threads "${WORKER_THREADS:-2}" --worker-shutdown-timeout 600000
     ;;
   migrate)
