@@ -577,6 +577,18 @@ function onEvent(event) {
     case "video.ready":
       location.reload();
       break;
+    case "export.progress": {
+      const job = exportsById.get(payload.id);
+      if (job) {
+        exportsById.set(payload.id, { ...job, state: "running", progress: payload.progress });
+        showExports();
+      }
+      break;
+    }
+    case "export.ready":
+    case "export.failed":
+      refreshExport(payload.id);
+      break;
     default:
       break;
   }
@@ -689,6 +701,58 @@ async function loadAnnotations() {
   }
 }
 
+// --- Exports ---------------------------------------------------------------------------------
+const exportsById = new Map();
+
+function exportItem(job) {
+  const who = job.requested_by ? job.requested_by.username : "someone";
+  const words =
+    job.state === "succeeded"
+      ? el("a", { href: job.url, download: "" }, `Download ${job.quality.toUpperCase()} MP4`)
+      : job.state === "failed"
+        ? `failed: ${job.error ? job.error.message : "unknown error"}`
+        : `${job.state === "queued" ? "waiting" : "rendering"} ${job.progress || 0} %`;
+  return el("li", { "data-export-id": job.id, "data-state": job.state }, el("span", { class: "chip" }, who), " ", words);
+}
+
+function showExports() {
+  const items = [...exportsById.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1)).map(exportItem);
+  $("export-list").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No exports yet.")]));
+}
+
+async function refreshExport(id) {
+  try {
+    exportsById.set(id, await api(`videos/${page.video_id}/exports/${id}`));
+    showExports();
+  } catch {
+    /* it was deleted with the video */
+  }
+}
+
+async function setupExports() {
+  const select = $("export-quality");
+  select.replaceChildren(...state.video.renditions.map((r) => el("option", { value: r.quality }, `${r.quality.toUpperCase()} ${r.height}p`)));
+  $("export-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const job = await api(`videos/${page.video_id}/exports`, {
+        method: "POST",
+        json: { quality: select.value, include_drawings: $("export-drawings").checked, include_voice_overs: $("export-voices").checked },
+      });
+      exportsById.set(job.id, job);
+      showExports();
+    } catch (error) {
+      say(`The export could not start: ${error.message}`);
+    }
+  });
+  try {
+    for (const job of await api(`videos/${page.video_id}/exports`)) exportsById.set(job.id, job);
+  } catch {
+    /* listed again on the next event */
+  }
+  showExports();
+}
+
 async function start() {
   try {
     state.video = await api(`videos/${page.video_id}`);
@@ -706,7 +770,7 @@ async function start() {
     return;
   }
   await setupQuality();
-  await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion()]);
+  await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion(), setupExports()]);
   refreshLists();
   new ResizeObserver(layout).observe(stage);
   document.addEventListener("fullscreenchange", layout);

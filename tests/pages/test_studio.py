@@ -300,3 +300,19 @@ def test_phone_touch_drawing(open_page, coaching):
     drawing = Annotation.objects.get(video_id=coaching["video"].pk).drawing_data or {}
     assert drawing["tool_type"] == "line" and abs(drawing["points"][1][0] - 0.8) < 0.03
     screenshot(page, "studio-phone")
+
+
+def test_export_from_the_studio(open_page, coaching, worker):
+    video = coaching["video"]
+    page = open_studio(open_page, coaching["coach"], video)
+    seek(page, 1.0)
+    page.get_by_role("button", name="Line", exact=True).click()
+    drag(page, (0.1, 0.5), (0.9, 0.5))
+    expect(page.locator("#studio-message")).to_have_text("Saved.")
+    page.get_by_label("Quality", exact=True).last.select_option(label="SD 240p")
+    page.get_by_role("button", name="Export MP4").click()
+    link = page.get_by_role("link", name="Download SD MP4")
+    expect(link).to_be_visible(timeout=60_000)  # rendered by the worker, announced live
+    download = page.request.get(link.get_attribute("href"))
+    assert download.ok and download.body()[4:8] == b"ftyp"
+    screenshot(page, "studio-export")
