@@ -1,4 +1,4 @@
-"""Token, logout and user endpoints. Thin: validate, call a service, render."""
+"""Token, logout and user endpoints as viewsets. Thin: validate, call a service, render."""
 
 from typing import Any
 
@@ -6,20 +6,22 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
+from accounts.errors import AccountErrorCode
 from accounts.models import Role, User
 from accounts.permissions import IsStaffRole
 from config.ratelimit import client_ip, enforce_rate_limit
+from config.schema import ERRORS_PUBLIC, error_responses
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -35,26 +37,50 @@ _TokenPairSerializer = inline_serializer(
 )
 
 
-class _PublicTokenApi(APIView):
-    """Token endpoints take credentials in the body, never a session or a bearer header."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list[type] = []
-
-    def get_authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="api"'  # so a refused credential is a 401, not a 403
-
-
 class TokenObtainInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
-class TokenObtainApi(_PublicTokenApi):
+class _RefreshSerializer(TokenRefreshSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:  # the user was deleted after the token was issued
+            raise AuthenticationFailed(
+                "No active account found for the given token.",
+                code=AccountErrorCode.NO_ACTIVE_ACCOUNT,
+            ) from exc
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class AuthViewSet(viewsets.ViewSet):
+    """/api/v1/auth/...: tokens take credentials in the body, never a session or a bearer
+    header (so a stale header cannot turn a sign-in into a 401); logout needs one."""
+
+    # None: a method the route does not take, answered 405 whoever asks.
+    PUBLIC_ACTIONS = {"token", "refresh", None}
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [AllowAny()] if self.action in self.PUBLIC_ACTIONS else [IsAuthenticated()]
+
+    def perform_authentication(self, request: Request) -> None:
+        if self.action not in self.PUBLIC_ACTIONS:
+            super().perform_authentication(request)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'  # so a refused credential is a 401, not a 403
+
     @extend_schema(
-        request=TokenObtainInputSerializer, responses={200: _TokenPairSerializer}, auth=[]
+        request=TokenObtainInputSerializer,
+        responses={200: _TokenPairSerializer, **ERRORS_PUBLIC},
+        auth=[],
     )
-    def post(self, request: Request) -> Response:
+    @action(detail=False, methods=["post"])
+    def token(self, request: Request) -> Response:
         raw_username = request.data.get("username") if hasattr(request.data, "get") else None
         rate = settings.TOKEN_RATE_LIMIT
         enforce_rate_limit(request, group="auth-token-ip", key=client_ip(request), rate=rate)
@@ -67,26 +93,20 @@ class TokenObtainApi(_PublicTokenApi):
         user = authenticate(request, **serializer.validated_data)
         if user is None:
             raise AuthenticationFailed(
-                "No active account found with these credentials.", code="invalid_credentials"
+                "No active account found with these credentials.",
+                code=AccountErrorCode.INVALID_CREDENTIALS,
             )
         refresh = RefreshToken.for_user(user)
         services.user_record_login(user=user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
-
-class _RefreshSerializer(TokenRefreshSerializer):
-    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        try:
-            return super().validate(attrs)
-        except User.DoesNotExist as exc:  # the user was deleted after the token was issued
-            raise AuthenticationFailed(
-                "No active account found for the given token.", code="no_active_account"
-            ) from exc
-
-
-class TokenRefreshApi(_PublicTokenApi):
-    @extend_schema(request=_RefreshSerializer, responses={200: _TokenPairSerializer}, auth=[])
-    def post(self, request: Request) -> Response:
+    @extend_schema(
+        request=_RefreshSerializer,
+        responses={200: _TokenPairSerializer, **ERRORS_PUBLIC},
+        auth=[],
+    )
+    @action(detail=False, methods=["post"], url_path="token/refresh")
+    def refresh(self, request: Request) -> Response:
         serializer = _RefreshSerializer(data=request.data)
         try:
             serializer.is_valid(raise_exception=True)
@@ -94,16 +114,11 @@ class TokenRefreshApi(_PublicTokenApi):
             raise InvalidToken(exc.args[0]) from exc
         return Response(serializer.validated_data)
 
-
-class LogoutInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
-
-
-class LogoutApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=LogoutInputSerializer, responses={204: None})
-    def post(self, request: Request) -> Response:
+    @extend_schema(
+        request=LogoutInputSerializer, responses={204: None, **error_responses(400, 401, 429)}
+    )
+    @action(detail=False, methods=["post"])
+    def logout(self, request: Request) -> Response:
         serializer = LogoutInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -114,12 +129,6 @@ class LogoutApi(APIView):
             raise ValidationError({"refresh": ["This refresh token belongs to another account."]})
         token.blacklist()
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MeApi(APIView):
-    @extend_schema(responses={200: UserOutputSerializer})
-    def get(self, request: Request) -> Response:
-        return Response(UserOutputSerializer(request.user).data)  # type: ignore[arg-type]
 
 
 class UserCreateInputSerializer(serializers.Serializer):
@@ -138,11 +147,19 @@ class UserCreateInputSerializer(serializers.Serializer):
         return value
 
 
-class UserCreateApi(APIView):
-    permission_classes = [IsStaffRole]
+class UserViewSet(viewsets.GenericViewSet):
+    """/api/v1/users: staff create accounts; everyone reads their own at /users/me."""
 
-    @extend_schema(request=UserCreateInputSerializer, responses={201: UserOutputSerializer})
-    def post(self, request: Request) -> Response:
+    serializer_class = UserOutputSerializer
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [IsStaffRole()] if self.action == "create" else [IsAuthenticated()]
+
+    @extend_schema(
+        request=UserCreateInputSerializer,
+        responses={201: UserOutputSerializer, **error_responses(400, 401, 403, 429)},
+    )
+    def create(self, request: Request) -> Response:
         serializer = UserCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -150,3 +167,8 @@ class UserCreateApi(APIView):
         except DjangoValidationError as exc:
             raise ValidationError({"password": list(exc.messages)}) from exc
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: UserOutputSerializer, **error_responses(401, 429)})
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)  # type: ignore[arg-type]

@@ -13,10 +13,13 @@ from prometheus_client import Counter
 from accounts.models import User
 from annotations import realtime
 from annotations.drawing import angle_degrees
+from annotations.errors import AnnotationErrorCode
 from annotations.models import Annotation, AnnotationType, AudioStatus
 from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable, Unprocessable
-from videos.models import Video, VideoStatus
-from videos.storage import delete_prefix
+from processing import audio, ffmpeg
+from videos.models import ScanStatus, Video, VideoStatus
+from videos.storage import LocalFile, delete_prefix
+from videos.uploads import scan_local_file
 
 logger = logging.getLogger(__name__)
 
@@ -119,30 +122,33 @@ def voice_over_create(
 ) -> Annotation:
     """Check the recording (malware, content, length), then store it: document first, file
     second, so a failed file save leaves no document behind (and never the reverse)."""
-    from processing import audio, ffmpeg
-    from videos.models import ScanStatus
-    from videos.services import LocalFile, scan_local_file
-
     _check_time(video, timestamp)
     if size == 0:
-        raise Unprocessable("The recording is empty.", code="empty_file")
+        raise Unprocessable("The recording is empty.", code=AnnotationErrorCode.EMPTY_FILE)
     if size > settings.VOICE_OVER_MAX_BYTES:
         raise PayloadTooLarge("The recording is larger than this service accepts.")
     scan_status, signature = scan_local_file(local_path, size)
     if scan_status == ScanStatus.INFECTED:
         raise Unprocessable(
-            f"Malware found ({signature}); the file was deleted.", code="malware_detected"
+            f"Malware found ({signature}); the file was deleted.",
+            code=AnnotationErrorCode.MALWARE_DETECTED,
         )
     try:
         info = audio.inspect_audio(local_path)
     except ffmpeg.MediaError as error:
         raise Unprocessable(error.message, code=error.code) from None
     if info.duration > VOICE_OVER_MAX_SECONDS:
-        raise Unprocessable("A voice-over may be at most 10 minutes long.", code="too_long")
+        raise Unprocessable(
+            "A voice-over may be at most 10 minutes long.", code=AnnotationErrorCode.TOO_LONG
+        )
     if video.duration is not None and timestamp + info.duration > video.duration + 0.5:
-        raise Unprocessable("The voice-over would run past the end of the video.", code="too_long")
+        raise Unprocessable(
+            "The voice-over would run past the end of the video.", code=AnnotationErrorCode.TOO_LONG
+        )
     if info.max_volume_db < audio.SILENCE_DB:
-        raise Unprocessable("The recording is silent; check the microphone.", code="silent_audio")
+        raise Unprocessable(
+            "The recording is silent; check the microphone.", code=AnnotationErrorCode.SILENT_AUDIO
+        )
 
     annotation = Annotation.objects.create(
         video_id=video.pk,

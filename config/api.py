@@ -7,12 +7,25 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import set_rollback
 
 from config.errors import ApplicationError, RateLimited
 from config.metrics import count_api_error
 
 RATE_LIMIT_RETRY_SECONDS = 60
+# A UUID, exactly: any other path id is a 404 from the URL resolver, never a view's ValueError.
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+class ApiRouter(SimpleRouter):
+    """Every app's viewsets register on one of these: the trailing slash is optional for every
+    method (a redirect would drop a POST body)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
 
 # DRF's own codes, renamed where ours say more to a client.
 _CODE_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {

@@ -1,13 +1,38 @@
-"""Domain errors: each has a stable code and an HTTP status; the API renders them in one shape."""
+"""Domain errors: each has a stable code and an HTTP status; the API renders them in one shape.
 
+Codes are enums, one per domain (Saleor's habit): the codes every endpoint may answer are here,
+each app adds its own (`videos.errors`, `annotations.errors`, `accounts.errors`,
+`processing.errors`). The README's table of codes is checked against all of them.
+"""
+
+from enum import StrEnum
 from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Codes any endpoint may answer."""
+
+    INVALID = "invalid"
+    MALFORMED_REQUEST = "malformed_request"
+    NOT_AUTHENTICATED = "not_authenticated"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    CONFLICT = "conflict"
+    FILE_TOO_LARGE = "file_too_large"
+    UNPROCESSABLE = "unprocessable"
+    RATE_LIMITED = "rate_limited"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    SERVER_ERROR = "server_error"
 
 
 class ApplicationError(Exception):
     """An error a service raises on purpose; `config.api.exception_handler` renders it."""
 
     status_code = 400
-    code = "invalid"
+    code: str = ErrorCode.INVALID
     default_detail = "The request could not be processed."
 
     def __init__(
@@ -20,7 +45,7 @@ class ApplicationError(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         self.detail = detail or self.default_detail
-        self.code = code or self.code
+        self.code = str(code or self.code)
         self.status_code = status_code or self.status_code
         self.errors = errors
         self.headers = headers or {}
@@ -35,25 +60,25 @@ class ApplicationError(Exception):
 
 class Conflict(ApplicationError):
     status_code = 409
-    code = "conflict"
+    code: str = ErrorCode.CONFLICT
     default_detail = "The resource changed meanwhile; try again."
 
 
 class PayloadTooLarge(ApplicationError):
     status_code = 413
-    code = "file_too_large"
+    code: str = ErrorCode.FILE_TOO_LARGE
     default_detail = "The file is larger than this service accepts."
 
 
 class Unprocessable(ApplicationError):
     status_code = 422
-    code = "unprocessable"
+    code: str = ErrorCode.UNPROCESSABLE
     default_detail = "The content could not be processed."
 
 
 class RateLimited(ApplicationError):
     status_code = 429
-    code = "rate_limited"
+    code: str = ErrorCode.RATE_LIMITED
     default_detail = "Too many requests; wait a moment and try again."
 
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
@@ -65,5 +90,5 @@ class RateLimited(ApplicationError):
 
 class ServiceUnavailable(ApplicationError):
     status_code = 503
-    code = "service_unavailable"
+    code: str = ErrorCode.SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable; try again shortly."

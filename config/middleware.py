@@ -19,10 +19,13 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-def request_id_from(request: HttpRequest) -> str:
+def request_id_or_new(given: str) -> str:
     """The caller's X-Request-ID when it is safe to echo and log, else a new one."""
-    given = request.headers.get(REQUEST_ID_HEADER, "")
     return given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def request_id_from(request: HttpRequest) -> str:
+    return request_id_or_new(request.headers.get(REQUEST_ID_HEADER, ""))
 
 
 class RequestContextMiddleware:

@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from config.errors import RateLimited
 
@@ -37,3 +40,25 @@ def enforce_rate_limit(request: HttpRequest | None, *, group: str, key: str, rat
     )
     if usage is not None and usage["should_limit"]:
         raise RateLimited(retry_after=max(1, int(usage["time_left"])))
+
+
+class RateLimitThrottle(BaseThrottle):
+    """django-ratelimit as a DRF throttle, so a viewset declares its limits like any other DRF
+    policy while the counting stays in the one limiter (the shared Redis cache). Subclasses name
+    the group, the setting holding the rate, and the key."""
+
+    group: str = ""
+    rate_setting: str = ""
+
+    def key(self, request: Request) -> str:
+        return str(request.user.pk)
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        rate = getattr(settings, self.rate_setting)
+        enforce_rate_limit(request, group=self.group, key=self.key(request), rate=rate)
+        return True  # enforce_rate_limit raises RateLimited (429 with Retry-After) past the rate
+
+
+class UploadRateThrottle(RateLimitThrottle):
+    group = "video-upload"
+    rate_setting = "UPLOAD_RATE_LIMIT"

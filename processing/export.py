@@ -30,7 +30,7 @@ from processing.models import JobKind, JobState, ProcessingJob
 from processing.pipeline import JobCancelled, ProgressWriter, TransientError, finish, set_step
 from processing.services import ACTIVE, jobs_claim
 from videos import storage
-from videos.services import LocalFile
+from videos.storage import LocalFile
 
 logger = logging.getLogger(__name__)
 DUCKED_VOLUME = 0.25  # the video's own sound while a voice-over speaks

@@ -25,7 +25,8 @@ from processing.services import jobs_claim
 from processing.storyboard import make_storyboard
 from videos import storage
 from videos.models import Rendition, ScanStatus, Video, VideoStatus
-from videos.services import LocalFile, video_transition
+from videos.services import video_transition
+from videos.storage import LocalFile
 
 logger = logging.getLogger(__name__)
 

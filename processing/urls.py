@@ -1,14 +1,9 @@
-from django.urls import re_path
+from config.api import UUID_PATTERN, ApiRouter
+from processing.apis import VideoExportViewSet
 
-from processing import apis
+router = ApiRouter()
+router.register(
+    rf"videos/(?P<video_id>{UUID_PATTERN})/exports", VideoExportViewSet, basename="video-export"
+)
 
-VIDEO = r"videos/(?P<video_id>[0-9a-fA-F-]{36})"
-
-urlpatterns = [
-    re_path(rf"^{VIDEO}/exports/?$", apis.VideoExportListCreateApi.as_view(), name="video-exports"),
-    re_path(
-        rf"^{VIDEO}/exports/(?P<export_id>[0-9a-fA-F-]{{36}})/?$",
-        apis.VideoExportDetailApi.as_view(),
-        name="video-export",
-    ),
-]
+urlpatterns = router.urls

@@ -12,7 +12,7 @@ from annotations.models import Annotation, AudioStatus
 from annotations.services import annotation_prefix
 from processing import audio, ffmpeg, metrics
 from processing.pipeline import TransientError
-from videos.services import LocalFile
+from videos.storage import LocalFile
 
 
 def process_voice_over(*, annotation_id: str) -> None:

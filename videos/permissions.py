@@ -5,27 +5,18 @@ else gets 404. A hidden video is visible only to staff and its owner. Owners ann
 videos; others need an `annotate` share, which only coaches and staff can be given.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
 from accounts.models import Role, User
-from config.errors import ApplicationError
 from videos.models import Moderation, SharePermission, Video, VideoStatus
 
 UPLOAD_ROLES = {Role.STAFF, Role.COACH, Role.ATHLETE}
 ANNOTATE_SHARE_ROLES = {Role.STAFF, Role.COACH}
-
-
-class VideoNotFound(ApplicationError):
-    status_code = 404
-    code = "not_found"
-    default_detail = "No such video."
-
-
-class VideoPermissionDenied(ApplicationError):
-    status_code = 403
-    code = "permission_denied"
-    default_detail = "You may see this video but not do that."
 
 
 def is_staff(user: User | AnonymousUser) -> bool:
@@ -78,3 +69,42 @@ def can_upload(user: User | AnonymousUser) -> bool:
 
 def may_receive_share(user: User, permission: str) -> bool:
     return permission == SharePermission.VIEW or user.role in ANNOTATE_SHARE_ROLES
+
+
+# --- The same rules as DRF permission classes, for the viewsets ---------------------------------
+
+
+class VideoAccess(BasePermission):
+    """Seeing a video is the selector's business (404 for others); these actions need more.
+
+    `view.action` names the viewset action; the refusal says, in words, who may do it."""
+
+    OWNER_ACTIONS = {
+        "partial_update": "Only the owner may edit this video.",
+        "destroy": "Only the owner may delete this video.",
+        "shares": "Only the owner may share this video.",
+        "unshare": "Only the owner may change sharing.",
+        "reprocess": "Only the owner may reprocess.",
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if getattr(view, "action", None) == "create" and not can_upload(request.user):
+            self.message = "Only coaches, athletes and staff may upload."
+            return False
+        return True
+
+    def has_object_permission(self, request: Request, view: Any, video: Video) -> bool:
+        refusal = self.OWNER_ACTIONS.get(getattr(view, "action", None) or "")
+        if refusal and not can_edit(request.user, video):
+            self.message = refusal
+            return False
+        return True
+
+
+class MayAnnotateVideo(BasePermission):
+    """For actions that add annotations to a video the caller may already see."""
+
+    message = "You may view this video but not annotate it."
+
+    def has_object_permission(self, request: Request, view: Any, video: Video) -> bool:
+        return can_annotate(request.user, video)

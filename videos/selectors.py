@@ -1,21 +1,15 @@
 """Every read of videos; owns select_related/prefetch so views never cause N+1 queries."""
 
 import uuid
-from typing import TypedDict
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
+from django.utils import timezone
 
 from accounts.models import User
-from videos.models import Video, VideoShare
-from videos.permissions import VideoNotFound, can_view, visible_videos_q
-
-
-class VideoFilters(TypedDict, total=False):
-    status: str
-    owner: str
-    q: str
-    shared: bool
+from videos.errors import VideoNotFound
+from videos.models import TusUpload, Video, VideoShare, VideoStatus
+from videos.permissions import can_view, visible_videos_q
 
 
 def _with_relations(queryset: QuerySet[Video]) -> QuerySet[Video]:
@@ -25,21 +19,11 @@ def _with_relations(queryset: QuerySet[Video]) -> QuerySet[Video]:
     )
 
 
-def video_list(
-    *, user: User | AnonymousUser, filters: VideoFilters | None = None
-) -> QuerySet[Video]:
-    filters = filters or {}
-    queryset = Video.objects.filter(visible_videos_q(user))
-    if status := filters.get("status"):
-        queryset = queryset.filter(status=status)
-    if owner := filters.get("owner"):
-        queryset = queryset.filter(owner__username=owner)
-    if text := filters.get("q"):
-        queryset = queryset.filter(title__icontains=text)
-    if filters.get("shared") and user.is_authenticated:
-        queryset = queryset.filter(shares__user=user)
+def video_list(*, user: User | AnonymousUser) -> QuerySet[Video]:
+    """Videos the user may see, newest first; the API narrows it with `videos.filters`."""
     # visible_videos_q joins shares; distinct keeps one row per video.
-    return _with_relations(queryset.distinct().order_by("-created_at"))
+    queryset = Video.objects.filter(visible_videos_q(user)).distinct().order_by("-created_at")
+    return _with_relations(queryset)
 
 
 def video_get(*, user: User | AnonymousUser, video_id: uuid.UUID | str) -> Video:
@@ -51,3 +35,27 @@ def video_get(*, user: User | AnonymousUser, video_id: uuid.UUID | str) -> Video
     if not can_view(user, video):
         raise VideoNotFound()
     return video
+
+
+def user_stored_bytes(*, user: User) -> int:
+    """What counts against the user's quota: stored videos and unfinished uploads' lengths."""
+    stored = Video.objects.filter(owner=user).aggregate(total=Sum("size"))["total"] or 0
+    pending = (
+        Video.objects.filter(owner=user, status=VideoStatus.UPLOADING).aggregate(
+            total=Sum("tus_upload__length")
+        )["total"]
+        or 0
+    )
+    return int(stored) + int(pending)
+
+
+def upload_get_for(*, user: User, upload_id: uuid.UUID) -> TusUpload | None:
+    """The user's own unfinished, unexpired resumable upload, or None."""
+    upload = (
+        TusUpload.objects.select_related("video")
+        .filter(pk=upload_id, video__owner=user, video__status=VideoStatus.UPLOADING)
+        .first()
+    )
+    if upload is None or upload.expires_at < timezone.now():
+        return None
+    return upload

@@ -1,129 +1,38 @@
 """Every write to videos: creation from an upload, lifecycle transitions, sharing, deletion."""
 
+import contextlib
 import logging
-import unicodedata
+import os
 import uuid
-from pathlib import PurePosixPath, PureWindowsPath
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable, Unprocessable
-from processing import clamav, ffmpeg
-from videos import storage
+from config.errors import ApplicationError, Conflict, ServiceUnavailable
+from config.text import clean_filename, clean_text
+from videos import resumable, storage, uploads
+from videos.errors import MalwareDetected
 from videos.metrics import timed_storage
-from videos.models import Moderation, ScanStatus, SharePermission, Video, VideoShare, VideoStatus
+from videos.models import (
+    Moderation,
+    ScanStatus,
+    SharePermission,
+    TusUpload,
+    Video,
+    VideoShare,
+    VideoStatus,
+)
 from videos.permissions import may_receive_share
 
 logger = logging.getLogger(__name__)
 
 # Statuses from which a video may be (re)processed, and those that mean "work under way".
 REPROCESSABLE = [VideoStatus.READY, VideoStatus.FAILED, VideoStatus.UPLOADED]
-IN_FLIGHT = [VideoStatus.UPLOADED, VideoStatus.SCANNING, VideoStatus.PROCESSING]
-
-
-class LocalFile(File):
-    """A finished upload on local disk. Local storage moves it into place (a rename on the same
-    filesystem) instead of copying it; other storages stream it."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(open(path, "rb"), name=path)  # noqa: SIM115 - closed by File
-
-    def temporary_file_path(self) -> str:
-        return str(self.name)
-
-
-class QuotaExceeded(PayloadTooLarge):
-    code = "quota_exceeded"
-    default_detail = "This upload would exceed your storage quota; delete some videos first."
-
-
-def sanitise_filename(name: str) -> str:
-    """Display text only: no path, no control or bidi characters, at most 255 characters."""
-    name = PureWindowsPath(PurePosixPath(name or "").name).name
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    return name.strip()[:255] or "video"
-
-
-def sanitise_text(value: str, *, max_length: int, multiline: bool = False) -> str:
-    allowed = {"\n", "\t"} if multiline else set()
-    value = unicodedata.normalize("NFC", value or "")
-    value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C")
-    return value.strip()[:max_length]
-
-
-def user_stored_bytes(*, user: User) -> int:
-    stored = Video.objects.filter(owner=user).aggregate(total=Sum("size"))["total"] or 0
-    pending = (
-        Video.objects.filter(owner=user, status=VideoStatus.UPLOADING).aggregate(
-            total=Sum("tus_upload__length")
-        )["total"]
-        or 0
-    )
-    return int(stored) + int(pending)
-
-
-def check_quota(*, user: User, incoming_bytes: int) -> None:
-    if user_stored_bytes(user=user) + incoming_bytes > settings.MAX_USER_STORAGE_BYTES:
-        raise QuotaExceeded()
-
-
-def check_upload_size(size: int) -> None:
-    if size > settings.MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(
-            f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes this service accepts."
-        )
-    if size == 0:
-        raise Unprocessable("The file is empty.", code="empty_file")
-
-
-def inspect_media(local_path: str) -> ffmpeg.MediaInfo:
-    """Decide quickly whether a local file is a video we accept (ffprobe, hardened)."""
-    try:
-        info = ffmpeg.probe(local_path, timeout=30)
-    except ffmpeg.MediaError as error:
-        raise Unprocessable(error.message, code=error.code) from None
-    if info.width <= 0 or info.height <= 0:
-        raise Unprocessable("The video has no picture size.", code="unsupported_format")
-    return info
-
-
-class MalwareDetected(Unprocessable):
-    code = "malware_detected"
-    default_detail = "The file contains malware and was deleted."
-
-
-def scan_local_file(path: str, size: int) -> tuple[ScanStatus, str]:
-    """Scan with clamd when one is configured and answering.
-
-    Returns the scan status to record: CLEAN/PARTIAL, INFECTED (with the signature), PENDING
-    when clamd could not be reached (the worker retries; never clean), NOT_SCANNED without clamd.
-    """
-    if not settings.CLAMAV_ADDRESS:
-        return ScanStatus.NOT_SCANNED, "No virus scanner is configured."
-    try:
-        with open(path, "rb") as stream:
-            result = clamav.scan_stream(stream, size=size)
-    except clamav.ScannerUnavailable as error:
-        logger.warning(
-            "clamd unavailable at upload; the worker will scan", extra={"error": str(error)}
-        )
-        return ScanStatus.PENDING, ""
-    if not result.clean:
-        return ScanStatus.INFECTED, result.signature
-    if result.partial:
-        return (
-            ScanStatus.PARTIAL,
-            f"Only the first {settings.CLAMAV_STREAM_MAX_BYTES} bytes were scanned.",
-        )
-    return ScanStatus.CLEAN, ""
 
 
 def video_ingest(
@@ -142,16 +51,16 @@ def video_ingest(
     Order: size, malware scan, content probe, then storage; a refused upload stores nothing.
     An infected upload is kept as a `rejected` video without its file, so the owner sees why.
     """
-    check_upload_size(size)
+    uploads.check_upload_size(size)
     video = Video.objects.filter(pk=video_id).first() if video_id else None
     if video is None:
         video = Video(id=video_id or uuid.uuid4(), owner=owner)
-    video.title = sanitise_text(title, max_length=200) or sanitise_filename(filename)
-    video.description = sanitise_text(description, max_length=5000, multiline=True)
-    video.original_filename = sanitise_filename(filename)
+    video.title = clean_text(title, max_length=200) or clean_filename(filename)
+    video.description = clean_text(description, max_length=5000, multiline=True)
+    video.original_filename = clean_filename(filename)
     video.size = size
     video.sha256 = sha256
-    video.scan_status, video.scan_detail = scan_local_file(local_path, size)
+    video.scan_status, video.scan_detail = uploads.scan_local_file(local_path, size)
 
     if video.scan_status == ScanStatus.INFECTED:
         video.status = VideoStatus.REJECTED
@@ -161,10 +70,10 @@ def video_ingest(
         video.save()
         raise MalwareDetected(video.status_message)
 
-    inspect_media(local_path)
+    uploads.inspect_media(local_path)
     key = f"{storage.video_prefix(video.pk)}original"
     try:
-        with timed_storage("save"), LocalFile(local_path) as local_file:
+        with timed_storage("save"), storage.LocalFile(local_path) as local_file:
             default_storage.delete(key)  # a retried completion replaces, never suffixes
             video.original.name = default_storage.save(key, local_file)
     except OSError as error:
@@ -175,6 +84,75 @@ def video_ingest(
         video.save()
         enqueue_processing(video_id=video.pk)
     return video
+
+
+# --- Resumable uploads: the video row they create, finish or remove -----------------------------
+
+
+@transaction.atomic
+def upload_create(*, owner: User, length: int, metadata: dict[str, str]) -> TusUpload:
+    """A video in `uploading` and its tus row; the length counts against the quota at once."""
+    uploads.check_upload_size(length)
+    uploads.check_quota(user=owner, incoming_bytes=length)
+    filename = clean_filename(metadata.get("filename", ""))
+    video = Video.objects.create(
+        owner=owner,
+        title=metadata.get("title") or filename,
+        description=metadata.get("description", ""),
+        original_filename=filename,
+        size=0,
+        status=VideoStatus.UPLOADING,
+    )
+    return TusUpload.objects.create(
+        video=video,
+        length=length,
+        expires_at=timezone.now() + timedelta(seconds=settings.TUS_EXPIRATION_SECONDS),
+    )
+
+
+def upload_finish(*, upload_id: uuid.UUID, owner: User) -> Video:
+    """Assemble the parts into one local file (hashing it), then ingest it as the video. A
+    refused upload leaves nothing but an infected video's `rejected` row."""
+    upload = TusUpload.objects.select_related("video").get(pk=upload_id)
+    video = upload.video
+    local_path = ""
+    try:
+        local_path, sha256 = resumable.upload_assemble(upload)
+        return video_ingest(
+            owner=owner,
+            title=video.title,
+            description=video.description,
+            filename=video.original_filename,
+            local_path=local_path,
+            size=upload.length,
+            sha256=sha256,
+            video_id=video.pk,
+        )
+    except ApplicationError:
+        Video.objects.filter(pk=video.pk).exclude(status=VideoStatus.REJECTED).delete()
+        raise
+    finally:
+        storage.delete_prefix(storage.upload_prefix(upload_id))
+        if local_path:
+            with contextlib.suppress(FileNotFoundError):  # moved into storage on success
+                os.unlink(local_path)
+
+
+def upload_terminate(*, upload: TusUpload) -> None:
+    storage.delete_prefix(storage.upload_prefix(upload.pk))
+    Video.objects.filter(pk=upload.pk, status=VideoStatus.UPLOADING).delete()
+
+
+def uploads_expire() -> int:
+    """Remove unfinished uploads past their expiry, with their parts (a periodic job)."""
+    expired = TusUpload.objects.filter(
+        expires_at__lt=timezone.now(), video__status=VideoStatus.UPLOADING
+    )
+    count = 0
+    for upload in expired.iterator():
+        upload_terminate(upload=upload)
+        count += 1
+    return count
 
 
 def enqueue_processing(*, video_id: uuid.UUID) -> None:
@@ -226,13 +204,13 @@ def video_update(
 ) -> Video:
     fields = []
     if title is not None:
-        cleaned = sanitise_text(title, max_length=200)
+        cleaned = clean_text(title, max_length=200)
         if not cleaned:
             raise ApplicationError(errors={"title": ["The title cannot be empty."]})
         video.title = cleaned
         fields.append("title")
     if description is not None:
-        video.description = sanitise_text(description, max_length=5000, multiline=True)
+        video.description = clean_text(description, max_length=5000, multiline=True)
         fields.append("description")
     if fields:
         video.save(update_fields=[*fields, "updated_at"])
@@ -288,11 +266,7 @@ def video_reprocess(*, video: Video) -> Video:
         status_code="",
         status_message="",
     ):
-        raise ApplicationError(
-            "The video is being processed already, or cannot be processed.",
-            code="conflict",
-            status_code=409,
-        )
+        raise Conflict("The video is being processed already, or cannot be processed.")
     enqueue_processing(video_id=video.pk)
     video.refresh_from_db()
     return video
@@ -300,7 +274,7 @@ def video_reprocess(*, video: Video) -> Video:
 
 def video_hide(*, video: Video, reason: str) -> Video:
     """A moderator hides a video: only staff and its owner (who sees why) still see it."""
-    reason = sanitise_text(reason, max_length=500)
+    reason = clean_text(reason, max_length=500)
     if not reason:
         raise ApplicationError(errors={"reason": ["Say why: the owner will read it."]})
     video.moderation, video.moderation_reason = Moderation.HIDDEN, reason

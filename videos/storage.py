@@ -3,11 +3,22 @@
 import hashlib
 import hmac
 import time
-from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.urls import reverse
+
+
+class LocalFile(File):
+    """A finished upload on local disk. Local storage moves it into place (a rename on the same
+    filesystem) instead of copying it; other storages stream it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(open(path, "rb"), name=path)  # noqa: SIM115 - closed by File
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
 
 
 def video_prefix(video_id: object) -> str:
@@ -69,7 +80,3 @@ def verify_media_signature(key: str, expires: int, signature: str) -> bool:
     if expires < time.time():
         return False
     return hmac.compare_digest(_signature(scope_of(key), expires), signature)
-
-
-def quoted(key: str) -> str:
-    return quote(key, safe="/")

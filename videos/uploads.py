@@ -1,7 +1,9 @@
-"""Receiving upload bytes: hashed and size-checked while they stream, never held in memory."""
+"""Receiving uploads: bytes hashed and size-checked while they stream (never held in memory),
+and what a received file must pass before it becomes a video (size, quota, scan, probe)."""
 
 import hashlib
 import json
+import logging
 import re
 from typing import Any
 
@@ -9,7 +11,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from config.errors import PayloadTooLarge
+from accounts.models import User
+from config.errors import PayloadTooLarge, Unprocessable
+from processing import clamav, ffmpeg
+from videos.errors import QuotaExceeded, VideoErrorCode
+from videos.models import ScanStatus
+from videos.selectors import user_stored_bytes
+
+logger = logging.getLogger(__name__)
 
 # Multipart framing and the small text fields around the file.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -125,3 +134,59 @@ class StreamedUploadMixin:
         if request.method == "POST":
             request.upload_handlers = [HashingUploadHandler(request)]
         return super().initialize_request(request, *args, **kwargs)  # type: ignore[misc]
+
+
+# --- What a received file must pass ----------------------------------------------------------
+
+
+def check_quota(*, user: User, incoming_bytes: int) -> None:
+    if user_stored_bytes(user=user) + incoming_bytes > settings.MAX_USER_STORAGE_BYTES:
+        raise QuotaExceeded()
+
+
+def check_upload_size(size: int) -> None:
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(
+            f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes this service accepts."
+        )
+    if size == 0:
+        raise Unprocessable("The file is empty.", code=VideoErrorCode.EMPTY_FILE)
+
+
+def inspect_media(local_path: str) -> ffmpeg.MediaInfo:
+    """Decide quickly whether a local file is a video we accept (ffprobe, hardened)."""
+    try:
+        info = ffmpeg.probe(local_path, timeout=30)
+    except ffmpeg.MediaError as error:
+        raise Unprocessable(error.message, code=error.code) from None
+    if info.width <= 0 or info.height <= 0:
+        raise Unprocessable(
+            "The video has no picture size.", code=VideoErrorCode.UNSUPPORTED_FORMAT
+        )
+    return info
+
+
+def scan_local_file(path: str, size: int) -> tuple[ScanStatus, str]:
+    """Scan with clamd when one is configured and answering.
+
+    Returns the scan status to record: CLEAN/PARTIAL, INFECTED (with the signature), PENDING
+    when clamd could not be reached (the worker retries; never clean), NOT_SCANNED without clamd.
+    """
+    if not settings.CLAMAV_ADDRESS:
+        return ScanStatus.NOT_SCANNED, "No virus scanner is configured."
+    try:
+        with open(path, "rb") as stream:
+            result = clamav.scan_stream(stream, size=size)
+    except clamav.ScannerUnavailable as error:
+        logger.warning(
+            "clamd unavailable at upload; the worker will scan", extra={"error": str(error)}
+        )
+        return ScanStatus.PENDING, ""
+    if not result.clean:
+        return ScanStatus.INFECTED, result.signature
+    if result.partial:
+        return (
+            ScanStatus.PARTIAL,
+            f"Only the first {settings.CLAMAV_STREAM_MAX_BYTES} bytes were scanned.",
+        )
+    return ScanStatus.CLEAN, ""

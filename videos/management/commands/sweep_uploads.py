@@ -6,8 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from videos.services import videos_enqueue_stranded
-from videos.tus import expire_uploads
+from videos.services import uploads_expire, videos_enqueue_stranded
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, every: int = 0, **options: object) -> None:
         while True:
             try:
-                expired = expire_uploads()
+                expired = uploads_expire()
                 resent = videos_enqueue_stranded()
                 if expired or resent:
                     logger.info("swept uploads", extra={"expired": expired, "resent": resent})

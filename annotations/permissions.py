@@ -1,0 +1,36 @@
+"""Who may change an annotation: the one place these rules live (seeing one follows its video's
+rules, in the selectors)."""
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from accounts.models import User
+from annotations.models import Annotation
+from videos.models import Video
+from videos.permissions import is_staff
+
+
+def can_edit_annotation(user: User | AnonymousUser, annotation: Annotation) -> bool:
+    return annotation.author_id == user.pk or is_staff(user)
+
+
+def can_delete_annotation(user: User | AnonymousUser, annotation: Annotation, video: Video) -> bool:
+    return annotation.author_id == user.pk or video.owner_id == user.pk or is_staff(user)
+
+
+class AnnotationAccess(BasePermission):
+    """Object rule per viewset action; `view.video` is the annotation's video."""
+
+    def has_object_permission(self, request: Request, view: Any, annotation: Annotation) -> bool:
+        if view.action == "partial_update" and not can_edit_annotation(request.user, annotation):
+            self.message = "Only its author or staff may edit this."
+            return False
+        if view.action == "destroy" and not can_delete_annotation(
+            request.user, annotation, view.video
+        ):
+            self.message = "Only its author, the video's owner or staff may delete this."
+            return False
+        return True
