@@ -15,25 +15,19 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http.request import split_domain_port, validate_host
 
+from accounts.authentication import user_from_access_token
 from accounts.models import User
 from annotations import realtime
+from annotations.serializers import AnnotationOutputSerializer, DrawingCreateSerializer
+from annotations.services import annotation_create_drawing
 from config.errors import ApplicationError
+from videos.permissions import can_annotate, can_view
+from videos.selectors import video_get
 
 CLOSE_FORBIDDEN = 4403
 RATE_PER_SECOND = 10
 BURST = 20
 PRESENCE_TTL = 3600
-
-
-def _user_from_token(token: str) -> User | None:
-    from rest_framework_simplejwt.authentication import JWTAuthentication
-
-    auth = JWTAuthentication()
-    try:
-        user = auth.get_user(auth.get_validated_token(token.encode()))
-    except Exception:  # any token problem means "not authenticated"
-        return None
-    return user if isinstance(user, User) and user.is_active else None
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
@@ -48,12 +42,9 @@ def _origin_allowed(scope: dict[str, Any]) -> bool:
 
 @database_sync_to_async
 def _authorise(scope: dict[str, Any], video_id: str) -> tuple[User, Any] | None:
-    from videos.permissions import can_view
-    from videos.selectors import video_get
-
     token = parse_qs(scope.get("query_string", b"").decode()).get("token", [""])[0]
     if token:
-        user = _user_from_token(token)
+        user = user_from_access_token(token)
     else:
         session_user = scope.get("user")
         # A browser's cookie rides along on any page's socket: only our own pages may use it.
@@ -172,11 +163,6 @@ def _update_presence(key: str, member: str, joined: bool) -> list[dict[str, Any]
 
 def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any]:
     """The same validation, permission and service as POST /api/v1/annotations/drawing."""
-    from annotations.serializers import AnnotationOutputSerializer, DrawingCreateSerializer
-    from annotations.services import annotation_create_drawing
-    from videos.permissions import can_annotate
-    from videos.selectors import video_get
-
     serializer = DrawingCreateSerializer(
         data={**(data if isinstance(data, dict) else {}), "video_id": str(video_id)}
     )

@@ -17,6 +17,7 @@ from annotations.models import Annotation
 from annotations.serializers import DrawingDataSerializer, FiniteFloatField
 from annotations.services import annotation_create_drawing
 from config.errors import ApplicationError
+from processing.storyboard import vtt_time
 from videos.models import Video
 from videos.storage import media_url
 
@@ -53,19 +54,13 @@ def export_document(video: Video, annotations: list[Annotation]) -> dict[str, An
     }
 
 
-def _vtt_time(seconds: float) -> str:
-    hours, rest = divmod(max(0.0, seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
-
-
 def export_vtt(video: Video, annotations: list[Annotation]) -> str:
     """A WebVTT metadata track: one cue per annotation, its JSON as the cue text."""
     lines = ["WEBVTT", "", f"NOTE annotations of {video.pk}", ""]
     for index, item in enumerate(export_document(video, annotations)["annotations"], start=1):
         end = item["timestamp"] + max(item["duration"], 0.001)
         payload = json.dumps(item, separators=(",", ":")).replace("-->", "--\\u003e")
-        lines += [str(index), f"{_vtt_time(item['timestamp'])} --> {_vtt_time(end)}", payload, ""]
+        lines += [str(index), f"{vtt_time(item['timestamp'])} --> {vtt_time(end)}", payload, ""]
     return "\n".join(lines)
 
 

@@ -12,6 +12,8 @@ from django.db import transaction
 from prometheus_client import Counter, Gauge, Histogram
 from rest_framework.renderers import JSONRenderer
 
+from annotations.serializers import AnnotationOutputSerializer
+
 logger = logging.getLogger(__name__)
 
 CONNECTED_CLIENTS = Gauge(
@@ -58,6 +60,4 @@ def as_json(data: Any) -> Any:
 
 
 def publish_annotation(annotation: Any, event: str) -> None:
-    from annotations.serializers import AnnotationOutputSerializer
-
     publish(annotation.video_id, event, as_json(AnnotationOutputSerializer(annotation).data))

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from annotations.drawing import MAX_POINTS, POINT_COUNTS
 from annotations.models import Annotation
+from videos.storage import media_url
 
 HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
 
@@ -105,6 +106,4 @@ class AnnotationOutputSerializer(serializers.ModelSerializer[Annotation]):
         return {"id": annotation.author_id, "username": annotation.author_username}
 
     def get_audio_url(self, annotation: Annotation) -> str | None:
-        from videos.storage import media_url
-
         return media_url(annotation.audio) if annotation.audio else None

@@ -13,9 +13,10 @@ from django.core.files.storage import default_storage
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.api import error_response
-from config.metrics import READINESS_FAILURES
+from config.metrics import READINESS_FAILURES, web_registry
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +115,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
             "Metrics are only served to allowed addresses or with the metrics token.",
             403,
         )
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-    from config.metrics import web_registry
-
     return HttpResponse(generate_latest(web_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -10,7 +10,6 @@ queue depth and age, clamd's signature age, free disk) is read at scrape time by
 
 import contextlib
 import logging
-import os
 import re
 import shutil
 import socket
@@ -23,6 +22,8 @@ from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from config.env import env
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ def count_api_error(code: str, status: int) -> None:
 
 
 def multiprocess_dir() -> str | None:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+    # prometheus_client reads the same variable from os.environ, where config.env also puts
+    # a .env file's values, so both always agree.
+    return env("PROMETHEUS_MULTIPROC_DIR", default="") or None
 
 
 def process_registry() -> CollectorRegistry:

@@ -1,4 +1,7 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class VideosConfig(AppConfig):
@@ -6,10 +9,6 @@ class VideosConfig(AppConfig):
     verbose_name = "Videos"
 
     def ready(self) -> None:
-        from pathlib import Path
-
-        from django.conf import settings
-
         # Uploads spool here; on the media volume, a finished upload is renamed into place.
         if settings.FILE_UPLOAD_TEMP_DIR:
             Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

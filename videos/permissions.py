@@ -99,12 +99,3 @@ class VideoAccess(BasePermission):
             self.message = refusal
             return False
         return True
-
-
-class MayAnnotateVideo(BasePermission):
-    """For actions that add annotations to a video the caller may already see."""
-
-    message = "You may view this video but not annotate it."
-
-    def has_object_permission(self, request: Request, view: Any, video: Video) -> bool:
-        return can_annotate(request.user, video)

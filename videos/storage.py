@@ -9,6 +9,8 @@ from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.urls import reverse
 
+from videos.metrics import timed_storage
+
 
 class LocalFile(File):
     """A finished upload on local disk. Local storage moves it into place (a rename on the same
@@ -31,8 +33,6 @@ def upload_prefix(video_id: object) -> str:
 
 def delete_prefix(prefix: str, storage: Storage | None = None) -> int:
     """Delete every file under `prefix` (recursively); returns how many were deleted."""
-    from videos.metrics import timed_storage
-
     storage = storage or default_storage
     deleted = 0
     try:

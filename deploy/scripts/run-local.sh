@@ -53,13 +53,14 @@ if [ -z "${CLAMAV_ADDRESS:-}" ] && ! grep -qs '^CLAMAV_ADDRESS=.' .env; then
     "No clamd configured (CLAMAV_ADDRESS): uploads are stored as not scanned, never as clean."
 fi
 
-"$PY" manage.py migrate --noinput
-"$PY" manage.py migrate_annotations_store
-"$PY" manage.py sync_roles
+export PYTHON="$PWD/$PY"
+start=deploy/scripts/start.sh
+"$start" migrate
 "$PY" manage.py ensure_superuser
 
-# Metrics from every process (web and worker) are aggregated by the web's /metrics.
-export PROMETHEUS_MULTIPROC_DIR="$PWD/.run/metrics"
+# Metrics from every process (web and worker) are aggregated by the web's /metrics; the roles
+# share this folder, so it is wiped once here rather than by each role.
+export PROMETHEUS_MULTIPROC_DIR="$PWD/.run/metrics" METRICS_WIPE=0
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
@@ -70,14 +71,15 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$PY" manage.py rundramatiq --skip-logging --processes 1 --threads 2 --worker-shutdown-timeout 10000 &
+# The same roles as the image runs, sized for one machine and bound to loopback.
+WORKER_PROCESSES=1 WORKER_THREADS=2 WORKER_METRICS_PORT=0 WORKER_SHUTDOWN_MS=10000 \
+  "$start" worker &
 pids+=($!)
-"$PY" manage.py sweep_uploads --every 60 &
+"$start" sweeper &
 pids+=($!)
-"$PY" manage.py processing_watchdog --every 30 &
+"$start" watchdog &
 pids+=($!)
 echo "Serving http://127.0.0.1:${PORT}/ (Ctrl-C stops the web server and the worker)"
-"$PY" -m uvicorn config.asgi:application --host 127.0.0.1 --port "$PORT" \
-  --no-access-log --lifespan off --log-config deploy/uvicorn-logging.json &
+HOST=127.0.0.1 WEB_CONCURRENCY="${WEB_CONCURRENCY:-1}" "$start" web &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -1,38 +1,47 @@
 #!/bin/sh
-# The one entry point of the image, for every role: the Dockerfile's CMD, docker-compose.yml and
-# k8s/ all run `deploy/scripts/start.sh <role>`, so the commands cannot drift apart.
+# The one entry point for every role: the Dockerfile's CMD, docker-compose.yml, k8s/ and
+# `make run` (deploy/scripts/run-local.sh) all run `deploy/scripts/start.sh <role>`, so the
+# commands cannot drift apart. Python comes from $PYTHON (the image's PATH by default).
 set -eu
 role="${1:-web}"
+python="${PYTHON:-python}"
 
 # Prometheus multiprocess mode: each process writes its metrics here; a fresh start, fresh files.
-if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+# (`make run` shares one folder between its processes and wipes it once itself: METRICS_WIPE=0.)
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ] && [ "${METRICS_WIPE:-1}" = 1 ]; then
   rm -rf "$PROMETHEUS_MULTIPROC_DIR"
   mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 fi
 
 case "$role" in
   web)
-    exec uvicorn config.asgi:application --host 0.0.0.0 --port "${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off --proxy-headers \
-      --log-config deploy/uvicorn-logging.json
+    # --no-proxy-headers: uvicorn would otherwise take X-Forwarded-For from any loopback client;
+    # the application trusts forwarded addresses only as TRUSTED_PROXY_COUNT says.
+    exec "$python" -m uvicorn config.asgi:application --host "${HOST:-0.0.0.0}" \
+      --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off \
+      --no-proxy-headers --log-config deploy/uvicorn-logging.json
     ;;
   worker)
-    # The workers' metrics server runs beside them (it only reads the metrics folder).
-    python manage.py worker_metrics --address 0.0.0.0 --port "${WORKER_METRICS_PORT:-9191}" &
+    # The workers' metrics server runs beside them (it only reads the metrics folder); port 0:
+    # none (make run, whose web /metrics already reads the shared folder).
+    if [ "${WORKER_METRICS_PORT:-9191}" != 0 ]; then
+      "$python" manage.py worker_metrics --address "${WORKER_METRICS_ADDRESS:-0.0.0.0}" \
+        --port "${WORKER_METRICS_PORT:-9191}" &
+    fi
     # --skip-logging: the worker processes log through Django's JSON logging, not dramatiq's format
-    exec python manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
-      --threads "${WORKER_THREADS:-2}" --worker-shutdown-timeout 600000
+    exec "$python" manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
+      --threads "${WORKER_THREADS:-2}" --worker-shutdown-timeout "${WORKER_SHUTDOWN_MS:-600000}"
     ;;
   migrate)
-    python manage.py migrate --noinput
-    python manage.py migrate_annotations_store
-    exec python manage.py sync_roles
+    "$python" manage.py migrate --noinput
+    "$python" manage.py migrate_annotations_store
+    exec "$python" manage.py sync_roles
     ;;
   sweeper)
-    exec python manage.py sweep_uploads --every 60
+    exec "$python" manage.py sweep_uploads --every 60
     ;;
   watchdog)
-    exec python manage.py processing_watchdog --every 30
+    exec "$python" manage.py processing_watchdog --every 30
     ;;
   *)
     echo "usage: start.sh web|worker|migrate|sweeper|watchdog" >&2

@@ -7,8 +7,7 @@ from rest_framework.test import APIClient
 from accounts.roles import roles_sync_permissions
 from annotations.models import Annotation
 from tests.conftest import bearer
-from tests.factories import make_user
-from tests.videos.helpers import make_video, stored_files
+from tests.factories import make_user, make_video, stored_files
 from videos.models import Moderation, Video, VideoShare, VideoStatus
 
 pytestmark = pytest.mark.django_db(databases="__all__")

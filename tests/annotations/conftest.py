@@ -1,7 +1,6 @@
 import pytest
 
-from tests.factories import make_user
-from tests.videos.helpers import make_video
+from tests.factories import make_user, make_video
 from videos.models import VideoShare
 
 

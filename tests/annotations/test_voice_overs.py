@@ -1,4 +1,3 @@
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -8,23 +7,15 @@ from rest_framework.test import APIClient
 from annotations.models import Annotation, AudioStatus
 from processing.voice_over import process_voice_over
 from tests.conftest import bearer
-from tests.media import EICAR, make_clip
-from tests.videos.helpers import stored_files
+from tests.factories import stored_files
+from tests.media import EICAR, make_audio, make_clip
 from videos.services import video_delete
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-def recording(folder: Path, name: str, *args: str) -> Path:
-    path = folder / name
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args, str(path)], check=True)
-    return path
-
-
 def speech(folder: Path, name: str, codec: list[str], seconds: float = 2) -> Path:
-    return recording(
-        folder, name, "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}", *codec
-    )
+    return make_audio(folder / name, seconds=seconds, frequency=300, codec=tuple(codec))
 
 
 def send(client, video, path: Path, timestamp: float = 1.0, content_type: str = "audio/webm"):
@@ -79,9 +70,7 @@ def test_video_sent_as_audio_is_422(coaching, tmp_path):
 
 def test_silent_recording_is_422(coaching, tmp_path):
     users, video = coaching
-    silent = recording(
-        tmp_path, "silent.webm", "-f", "lavfi", "-i", "anullsrc=d=2", "-c:a", "libopus"
-    )
+    silent = make_audio(tmp_path / "silent.webm", seconds=2, frequency=0, codec=("-c:a", "libopus"))
     response = send(bearer(APIClient(), users["owner"]), video, silent)
     assert response.status_code == 422 and response.json()["code"] == "silent_audio"
 

@@ -117,6 +117,12 @@ def test_compose_dockerfile_and_k8s_agree():
         assert containers(doc)[0]["args"][0] == "deploy/scripts/start.sh"
     for role in ROLES:
         assert re.search(rf"^\s+{role}\)$", start, re.M), f"start.sh has no {role} role"
+    # `make run` starts the same roles through the same script (no command of its own)
+    run_local = (ROOT / "deploy/scripts/run-local.sh").read_text()
+    assert "start=deploy/scripts/start.sh" in run_local
+    for role in ROLES:
+        assert re.search(rf'"\$start" {role}( |$)', run_local, re.M), f"make run skips {role}"
+    assert "manage.py rundramatiq" not in run_local and "uvicorn" not in run_local
 
     # ports
     assert "EXPOSE 8000" in dockerfile and "EXPOSE 9191" in dockerfile

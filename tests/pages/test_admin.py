@@ -6,9 +6,8 @@ from rest_framework.test import APIClient
 from accounts.roles import roles_sync_permissions
 from processing.models import JobState, ProcessingJob
 from tests.conftest import bearer
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, make_video, stored_files
 from tests.pages.conftest import screenshot
-from tests.videos.helpers import make_video, stored_files
 from videos.models import Moderation, Video, VideoShare, VideoStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

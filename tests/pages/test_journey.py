@@ -7,11 +7,10 @@ from playwright.sync_api import expect
 
 from annotations.models import Annotation
 from processing import pipeline
-from tests.factories import make_user
+from tests.factories import make_user, make_video
 from tests.media import make_clip
 from tests.pages.conftest import DESKTOP, PHONE, screenshot
 from tests.pages.test_studio import FPS, at, drag, in_thread, seek
-from tests.videos.helpers import make_video
 from videos.models import ScanStatus, VideoStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

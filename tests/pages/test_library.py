@@ -8,31 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations import realtime
-from processing import pipeline
-from tests.factories import make_user
+from tests.factories import make_user, make_video, ready_video
 from tests.pages.conftest import PHONE, screenshot
-from tests.videos.helpers import make_video
-from videos.models import Moderation, ScanStatus, SharePermission, Video, VideoStatus
+from videos.models import Moderation, SharePermission, Video, VideoStatus
 from videos.services import video_share
 
 LOADED = "(img) => img.complete && img.naturalWidth > 0"
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def ready_video(owner, clip, title: str) -> Video:
-    """Through the real pipeline, so the card has a real poster and duration."""
-    video = make_video(
-        owner,
-        title=title,
-        status=VideoStatus.UPLOADED,
-        content=clip.read_bytes(),
-        scan_status=ScanStatus.CLEAN,
-    )
-    pipeline.process_video(video_id=str(video.pk))
-    video.refresh_from_db()
-    assert video.status == VideoStatus.READY
-    return video
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from playwright.sync_api import expect
 
 from annotations.models import Annotation
 from processing import pipeline
-from tests.factories import make_user
+from tests.factories import make_user, make_video
 from tests.media import make_clip
 from tests.pages.conftest import PHONE, screenshot
-from tests.videos.helpers import make_video
 from videos.models import ScanStatus, VideoShare, VideoStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

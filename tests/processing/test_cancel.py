@@ -5,8 +5,8 @@ import psutil
 import pytest
 
 from processing import pipeline
+from tests.factories import make_video, stored_files
 from tests.media import make_clip
-from tests.videos.helpers import make_video, stored_files
 from videos.models import ScanStatus, Video, VideoStatus
 from videos.services import video_delete
 

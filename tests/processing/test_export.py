@@ -12,45 +12,29 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from processing import pipeline
 from processing.export import run_export
 from processing.models import JobKind, JobState, ProcessingJob
 from processing.voice_over import process_voice_over
 from tests.conftest import bearer
-from tests.factories import make_user
-from tests.videos.helpers import make_video, stored_files
-from videos.models import ScanStatus, Video, VideoShare, VideoStatus
+from tests.factories import make_user, make_video, ready_video, stored_files
+from tests.media import make_audio, make_clip
+from videos.models import Video, VideoShare, VideoStatus
 
 pytestmark = pytest.mark.django_db
 FPS = 25
 SECONDS = 4.0
 
 
-def generate(path: Path, *inputs: str) -> Path:
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-nostdin", "-y", *inputs, str(path)], check=True, timeout=120
-    )
-    return path
-
-
 def grey_clip(folder: Path, *, audio: bool) -> Path:
     """A flat grey picture (drawn pixels stand out) and, optionally, a quiet 220 Hz hum."""
-    video = ["-f", "lavfi", "-i", f"color=c=0x808080:size=320x240:rate={FPS}:duration={SECONDS}"]
-    sound = ["-f", "lavfi", "-i", f"sine=frequency=220:duration={SECONDS},volume=0.05"]
-    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if audio:
-        return generate(folder / "grey.mp4", *video, *sound, *codecs, "-c:a", "aac")
-    return generate(folder / "grey-silent.mp4", *video, *codecs)
-
-
-def ready_video(owner, clip: Path) -> Video:
-    video = make_video(
-        owner, status=VideoStatus.UPLOADED, content=clip.read_bytes(), scan_status=ScanStatus.CLEAN
+    return make_clip(
+        folder / ("grey.mp4" if audio else "grey-silent.mp4"),
+        seconds=SECONDS,
+        rate=FPS,
+        audio=audio,
+        picture="color=c=0x808080",
+        tone="sine=frequency=220:duration={seconds},volume=0.05",
     )
-    pipeline.process_video(video_id=str(video.pk))
-    video.refresh_from_db()
-    assert video.status == VideoStatus.READY, video.status_message
-    return video
 
 
 def ffprobe(path: str) -> dict:
@@ -131,8 +115,7 @@ def draw_line(client, video, timestamp=1.0, duration=1.0):
 
 
 def voice_over(client, video, folder: Path, timestamp: float) -> None:
-    sine = ["-f", "lavfi", "-i", "sine=frequency=1000:duration=1"]
-    tone = generate(folder / "voice.wav", *sine, "-c:a", "pcm_s16le")
+    tone = make_audio(folder / "voice.wav", frequency=1000, codec=("-c:a", "pcm_s16le"))
     upload = SimpleUploadedFile("voice.wav", tone.read_bytes(), content_type="audio/wav")
     response = client.post(
         "/api/v1/annotations/voice-over",

@@ -10,8 +10,8 @@ from django.core.files.storage import default_storage
 
 from processing import pipeline
 from processing.models import JobState, ProcessingJob
-from tests.media import make_clip
-from tests.videos.helpers import make_video, stored_files
+from tests.factories import make_video, stored_files
+from tests.media import concat_clip, make_clip
 from videos.models import ScanStatus, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
@@ -209,34 +209,8 @@ def test_storyboard_and_analysis(athlete, tmp_path, api_client):
 
     from tests.conftest import bearer
 
-    clip = tmp_path / "cut.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-nostdin",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=gray:s=320x240:d=3:r=30",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:d=3:r=30",
-            "-filter_complex",
-            "[0:v][1:v]concat=n=2:v=1[v]",
-            "-map",
-            "[v]",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            str(clip),
-        ],
-        check=True,
+    clip = concat_clip(
+        tmp_path / "cut.mp4", "color=c=gray:s=320x240:d=3:r=30", "testsrc2=s=320x240:d=3:r=30"
     )
     video = process(athlete, clip)
     assert video.status == VideoStatus.READY
@@ -301,36 +275,8 @@ def test_outputs_have_the_same_structure_on_s3(athlete, tmp_path, settings, s3):
 
 def test_variable_frame_rate_source(athlete, tmp_path):
     """Phones record VFR: here 1 s at 30 fps then 1 s at 10 fps in one stream."""
-    clip = tmp_path / "vfr.mkv"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-nostdin",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=30:d=1",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=10:d=1",
-            "-filter_complex",
-            "[0:v][1:v]concat=n=2:v=1[v]",
-            "-map",
-            "[v]",
-            "-fps_mode",
-            "vfr",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            str(clip),
-        ],
-        check=True,
+    clip = concat_clip(
+        tmp_path / "vfr.mkv", "testsrc2=s=320x240:r=30:d=1", "testsrc2=s=320x240:r=10:d=1", vfr=True
     )
     video = process(athlete, clip)
     assert video.status == VideoStatus.READY, video.status_message

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from processing import pipeline
 from processing.models import JobState, ProcessingJob
+from tests.factories import make_video
 from tests.media import make_clip
-from tests.videos.helpers import make_video
 from videos.models import ScanStatus, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db

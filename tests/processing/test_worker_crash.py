@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import connection
 
 from processing.models import JobState, ProcessingJob
+from tests.factories import make_video
 from tests.media import make_clip
-from tests.videos.helpers import make_video
 from videos.models import ScanStatus, Video, VideoStatus
 from videos.services import send_processing
 

@@ -4,8 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import bearer
-from tests.factories import make_user
-from tests.videos.helpers import make_video, stored_files
+from tests.factories import make_user, make_video, stored_files
 from videos.models import Moderation, Video, VideoShare
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import bearer
-from tests.videos.helpers import make_video
+from tests.factories import make_video
 from videos.storage import media_url
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_tampered_and_expired_urls_are_403(video, client, settings):
 
 
 def test_signature_covers_the_video_folder_only(video, athlete, client):
-    from tests.videos.helpers import make_video as make
+    from tests.factories import make_video as make
 
     other = make(athlete, content=b"secret")
     url = media_url(video.original.name)

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.videos.helpers import make_video, stored_files
+from tests.factories import make_video, stored_files
 from videos.models import TusUpload, Video, VideoStatus
 from videos.services import send_processing
 

@@ -12,9 +12,8 @@ import requests
 from rest_framework_simplejwt.tokens import RefreshToken
 from tusclient import client as tus_client
 
-from tests.factories import make_user
+from tests.factories import make_user, stored_files
 from tests.media import EICAR
-from tests.videos.helpers import stored_files
 from videos.models import TusUpload, Video, VideoStatus
 
 TUS = {"Tus-Resumable": "1.0.0"}

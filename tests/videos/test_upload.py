@@ -5,8 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import bearer
-from tests.media import EICAR, make_clip
-from tests.videos.helpers import stored_files
+from tests.factories import stored_files
+from tests.media import EICAR, make_audio, make_clip
 from videos.models import ScanStatus, Video, VideoStatus
 
 pytestmark = pytest.mark.django_db
@@ -92,25 +92,7 @@ def test_hls_playlist_renamed_mp4_is_refused_without_reading_the_target(
 
 
 def test_audio_only_is_refused(api_client, athlete, tmp_path):
-    import subprocess
-
-    audio = tmp_path / "voice.m4a"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-nostdin",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=1",
-            "-c:a",
-            "aac",
-            str(audio),
-        ],
-        check=True,
-    )
+    audio = make_audio(tmp_path / "voice.m4a", codec=("-c:a", "aac"))
     response = upload(bearer(api_client, athlete), audio.read_bytes(), name="voice.mp4")
     assert response.status_code == 422
     assert response.json()["code"] == "no_video_stream"
