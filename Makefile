@@ -48,10 +48,11 @@ test: $(VENV)/.dev-installed
 	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"
 	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/mypy .
+	node_modules/.bin/eslint .
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache .run
