@@ -3,7 +3,7 @@
 import { api } from "../lib/page.js";
 import { $, canDraw, overlay, page, player, say } from "./dom.js";
 import { drawingShowing } from "./frames.js";
-import { angleDegrees, distanceTo, normalisedPoint } from "./geometry.js";
+import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
 import {
   annotationDeleted,
   annotationForget,
@@ -85,7 +85,7 @@ function onPointerMove(event) {
   const points = state.draft.points;
   if (state.tool === "pen") {
     const [lx, ly] = points[points.length - 1];
-    if (Math.hypot(point[0] - lx, point[1] - ly) > 0.002 && points.length < 10000) points.push(point);
+    if (Math.hypot(point[0] - lx, point[1] - ly) > 0.002 && points.length < rules.max_points) points.push(point);
   } else {
     points[points.length - 1] = point;
   }
