@@ -43,15 +43,17 @@ run: $(VENV)/.base-installed assets
 test: $(VENV)/.dev-installed
 	@bash deploy/scripts/ensure-test-services.sh
 	@$(MAKE) --no-print-directory assets
+	node --test static/tests/
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"
 	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/mypy .
+	node_modules/.bin/eslint .
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache .run

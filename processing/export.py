@@ -8,7 +8,6 @@ ProcessingJob of kind `export`: claimed, heartbeated, retried and watched like t
 """
 
 import logging
-import math
 import shutil
 import tempfile
 import time
@@ -71,10 +70,11 @@ def _text(
 def render_drawing(data: dict[str, Any], width: int, height: int) -> np.ndarray:
     """One drawing on a transparent BGRA picture of width x height."""
     image = np.zeros((height, width, 4), dtype=np.uint8)
-    scale = height / drawing.REFERENCE_HEIGHT
+    shape = drawing.geometry(data, width, height)  # the same geometry as the browser canvas
+    scale = shape["scale"]
     color = _bgra(data.get("color") or "#FF3B30")
-    thickness = max(1, round(float(data.get("width") or 3) * scale))
-    points = [(x * width, y * height) for x, y in data["points"]]
+    thickness = max(1, round(shape["stroke_width"]))
+    points = shape["points"]
     tool = data["tool_type"]
     line = cv2.LINE_AA
 
@@ -87,30 +87,22 @@ def render_drawing(data: dict[str, Any], width: int, height: int) -> np.ndarray:
     elif tool == "line":
         segment(points[0], points[1])
     elif tool == "arrow":
-        (x0, y0), (x1, y1) = points
-        segment((x0, y0), (x1, y1))
-        head = max(
-            drawing.ARROW_HEAD_MIN, drawing.ARROW_HEAD_PER_WIDTH * float(data.get("width") or 3)
-        )
-        head *= scale
-        shaft = math.atan2(y1 - y0, x1 - x0)
-        for side in (-1, 1):
-            angle = shaft + math.pi + side * math.radians(drawing.ARROW_HEAD_DEGREES)
-            segment((x1, y1), (x1 + head * math.cos(angle), y1 + head * math.sin(angle)))
+        segment(points[0], points[1])
+        for end in shape["arrow_head"]:
+            segment(points[1], end)
     elif tool == "rectangle":
         cv2.rectangle(image, _fixed(*points[0]), _fixed(*points[1]), color, thickness, line, SHIFT)
     elif tool == "ellipse":
-        (x0, y0), (x1, y1) = points
-        centre = _fixed((x0 + x1) / 2, (y0 + y1) / 2)
-        axes = (round(abs(x1 - x0) / 2 * ONE), round(abs(y1 - y0) / 2 * ONE))
+        centre_x, centre_y = shape["ellipse"]["centre"]
+        axis_x, axis_y = shape["ellipse"]["axes"]
+        centre = _fixed(centre_x, centre_y)
+        axes = (round(axis_x * ONE), round(axis_y * ONE))
         cv2.ellipse(image, centre, axes, 0, 0, 360, color, thickness, line, SHIFT)
     elif tool == "angle":
-        arm_a, vertex, arm_b = points
-        segment(vertex, arm_a)
-        segment(vertex, arm_b)
+        for start, end in shape["paths"]:
+            segment(start, end)
         degrees = drawing.angle_degrees(data["points"], width, height)
-        offset = drawing.ANGLE_LABEL_OFFSET * scale
-        label_top = (vertex[0] + offset, vertex[1] - offset - drawing.FONT_SIZE * scale)
+        label_top = shape["angle_label"]
         _text(image, f"{degrees:.1f}", label_top, scale, color)
         # Hershey fonts have no degree sign: a small ring after the number.
         label_width = cv2.getTextSize(f"{degrees:.1f}", FONT, 1.0, 1)[0][0]
@@ -123,7 +115,7 @@ def render_drawing(data: dict[str, Any], width: int, height: int) -> np.ndarray:
         cv2.circle(image, ring, radius, (0, 0, 0, 255), max(2, round(4 * scale)), line)
         cv2.circle(image, ring, radius, color, max(1, round(2 * scale)), line)
     elif tool == "text":
-        _text(image, str(data.get("text", "")), points[0], scale, color)
+        _text(image, str(data.get("text", "")), shape["text_anchor"], scale, color)
     return image
 
 

@@ -78,25 +78,7 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-export function formatDuration(seconds) {
-  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "";
-  const s = Math.floor(seconds % 60).toString().padStart(2, "0");
-  const m = Math.floor((seconds / 60) % 60);
-  const h = Math.floor(seconds / 3600);
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
-
-export function formatBytes(bytes) {
-  if (!isFinite(bytes)) return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 && unit ? 1 : 0)} ${units[unit]}`;
-}
+export { formatBytes, formatDuration } from "./format.js";
 
 /**
  * The real-time channel of a video (same-origin session), reconnecting with backoff.

@@ -1,0 +1,43 @@
+// The canvas laid exactly over the picture, and the drawing loop: every animation frame it draws
+// the drawings showing now and the draft, updates the clock, keeps voice-overs in sync and loops.
+import { overlay, player, stage } from "./dom.js";
+import { drawingShowing, loopEnded } from "./frames.js";
+import { fitPicture } from "./geometry.js";
+import { updateClock } from "./player.js";
+import { drawDrawing } from "./render.js";
+import { state } from "./state.js";
+import { drawMotion } from "./timeline.js";
+import { syncVoices } from "./voiceovers.js";
+
+const ctx = overlay.getContext("2d");
+
+export function layout() {
+  const vw = player.videoWidth || state.video?.width || 16;
+  const vh = player.videoHeight || state.video?.height || 9;
+  const { x, y, width, height } = fitPicture(player.getBoundingClientRect(), stage.getBoundingClientRect(), vw, vh);
+  state.picture = { x, y, width, height };
+  const dpr = window.devicePixelRatio || 1;
+  Object.assign(overlay.style, { left: `${x}px`, top: `${y}px`, width: `${width}px`, height: `${height}px` });
+  overlay.width = Math.round(width * dpr);
+  overlay.height = Math.round(height * dpr);
+  drawMotion();
+}
+
+export function render() {
+  const dpr = window.devicePixelRatio || 1;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, overlay.width, overlay.height);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const { width, height } = state.picture;
+  const time = player.currentTime;
+  for (const annotation of state.annotations.values()) {
+    if (drawingShowing(annotation, time)) {
+      drawDrawing(ctx, annotation.drawing_data, width, height, { highlight: annotation.id === state.selected });
+    }
+  }
+  if (state.draft) drawDrawing(ctx, state.draft, width, height);
+  updateClock(time);
+  syncVoices(time);
+  if (loopEnded(state.loop, time)) player.currentTime = state.loop.a;
+  requestAnimationFrame(render);
+}

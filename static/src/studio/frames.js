@@ -1,0 +1,51 @@
+// Time and frame math for the player, with no DOM (unit-tested under Node).
+import { formatDuration } from "../lib/format.js";
+
+/** The frame shown at `time` (the number on the clock): frames start at k / fps. */
+export function frameAt(time, fps) {
+  return Math.floor(time * fps + 1e-6);
+}
+
+/**
+ * Where one frame forward (+1) or back (-1) lands: the middle of the target frame, so rounding
+ * never lands on its neighbour; never before 0 nor after the end.
+ */
+export function frameStepTime(time, fps, direction, duration) {
+  const frame = Math.round(time * fps - 0.5);
+  const target = Math.max(0, frame + direction);
+  return Math.min(duration, (target + 0.5) / fps);
+}
+
+/** "m:ss.mmm / m:ss": the time to the millisecond, then the duration. */
+export function clockText(time, duration) {
+  const ms = String(Math.floor((time % 1) * 1000)).padStart(3, "0");
+  return `${formatDuration(time) || "0:00"}.${ms} / ${formatDuration(duration)}`;
+}
+
+/** The next speed in `values` from `current` (-1 slower, +1 faster), stopping at the ends. */
+export function nextSpeed(values, current, direction) {
+  const index = values.indexOf(current);
+  return values[Math.max(0, Math.min(values.length - 1, index + direction))];
+}
+
+/** A loop with one end moved to `time` (`which` is "a" or "b"), its ends swapped if crossed. */
+export function loopWith(loop, which, time) {
+  const next = { ...loop, [which]: time };
+  if (next.a !== null && next.b !== null && next.b <= next.a) return { a: next.b, b: next.a };
+  return next;
+}
+
+/** Whether playback at `time` has reached the loop's end (and must jump back to its start). */
+export function loopEnded(loop, time) {
+  return loop.a !== null && loop.b !== null && time >= loop.b;
+}
+
+/** Whether an annotation is on screen at `time`: from its timestamp for its duration. */
+export function isShowing(annotation, time) {
+  return annotation.timestamp <= time && time < annotation.timestamp + annotation.duration;
+}
+
+/** Whether a drawing is on the picture at `time` (voice-overs never are). */
+export function drawingShowing(annotation, time) {
+  return annotation.type === "drawing" && isShowing(annotation, time);
+}

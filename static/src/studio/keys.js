@@ -1,0 +1,37 @@
+// Keyboard shortcuts: space plays, , and . step a frame, [ and ] change speed, f fullscreen,
+// Ctrl/Cmd+Z undo, Delete removes the selection, and a letter per tool.
+import { canDraw } from "./dom.js";
+import { frameStep, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
+import { state } from "./state.js";
+import { remove, setTool, undo } from "./tools.js";
+
+const TOOL_KEYS = { s: "select", p: "pen", l: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
+
+function playbackKey(key) {
+  if (key === "," || key === "ArrowLeft") frameStep(-1);
+  else if (key === "." || key === "ArrowRight") frameStep(1);
+  else if (key === " ") togglePlay();
+  else return false;
+  return true;
+}
+
+export function onKey(event) {
+  if (event.target.closest("input, textarea, select, dialog")) return;
+  const key = event.key;
+  if ((event.ctrlKey || event.metaKey) && key.toLowerCase() === "z") {
+    event.preventDefault();
+    if (canDraw) undo();
+  } else if (playbackKey(key)) {
+    event.preventDefault();
+  } else if (key === "[") {
+    stepSpeed(-1);
+  } else if (key === "]") {
+    stepSpeed(1);
+  } else if (key === "f" || key === "F") {
+    toggleFullscreen();
+  } else if ((key === "Delete" || key === "Backspace") && canDraw && state.selected) {
+    remove(state.selected);
+  } else if (canDraw && !event.ctrlKey && !event.metaKey && TOOL_KEYS[key.toLowerCase()]) {
+    setTool(TOOL_KEYS[key.toLowerCase()]);
+  }
+}

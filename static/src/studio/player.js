@@ -1,0 +1,112 @@
+// Playback: the source (adaptive HLS through hls.js, loaded on demand, or a fixed MP4 quality),
+// speed, frame stepping, the A-B loop, fullscreen, and the clock under the picture.
+import { el } from "../lib/page.js";
+import { $, player, say, stage, track } from "./dom.js";
+import { clockText, frameAt, frameStepTime, nextSpeed } from "./frames.js";
+import { fractionAtTime, loopRange } from "./positions.js";
+import { loopSet, state } from "./state.js";
+
+let Hls = null; // hls.js, loaded only for adaptive playback (its own bundle chunk)
+
+function attachHls(time) {
+  state.hls = new Hls({ enableWorker: true, startPosition: time });
+  state.hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (data.fatal) say(`Adaptive playback failed (${data.details}); pick a fixed quality.`);
+  });
+  state.hls.loadSource(state.video.hls_url);
+  state.hls.attachMedia(player);
+}
+
+/** Play `choice` ("auto" or a quality) from where the player is; onMetadata runs once it is known. */
+function setSource(choice, onMetadata) {
+  const time = player.currentTime;
+  const wasPaused = player.paused;
+  if (state.hls) {
+    state.hls.destroy();
+    state.hls = null;
+  }
+  if (choice === "auto" && state.video.hls_url && Hls && Hls.isSupported()) {
+    attachHls(time);
+  } else if (choice === "auto" && state.video.hls_url && player.canPlayType("application/vnd.apple.mpegurl")) {
+    player.src = state.video.hls_url;
+  } else {
+    const rendition = state.video.renditions.find((r) => r.quality === choice) || state.video.renditions[0];
+    player.src = rendition.url;
+  }
+  player.addEventListener(
+    "loadedmetadata",
+    () => {
+      if (time) player.currentTime = time;
+      if (!wasPaused) player.play().catch(() => {});
+      onMetadata();
+    },
+    { once: true },
+  );
+}
+
+/** Fill the quality menu and start playing its first choice. */
+export async function setupQuality(onMetadata) {
+  if (state.video.hls_url && window.MediaSource) {
+    try {
+      Hls = (await import("hls.js")).default;
+    } catch (error) {
+      console.warn("hls.js did not load; playing MP4 renditions", error);
+    }
+  }
+  const select = $("quality");
+  const options = [];
+  if (state.video.hls_url) options.push(el("option", { value: "auto" }, "Auto (adaptive)"));
+  for (const r of state.video.renditions) {
+    options.push(el("option", { value: r.quality }, `${r.quality.toUpperCase()} ${r.height}p`));
+  }
+  select.replaceChildren(...options);
+  select.addEventListener("change", () => setSource(select.value, onMetadata));
+  setSource(select.value, onMetadata);
+}
+
+export function frameStep(direction) {
+  player.pause();
+  player.currentTime = frameStepTime(player.currentTime, state.fps, direction, state.video.duration);
+}
+
+export function setSpeed(value) {
+  const select = $("speed");
+  select.value = String(value);
+  player.playbackRate = Number(select.value) || 1;
+}
+
+export function stepSpeed(direction) {
+  const values = [...$("speed").options].map((o) => Number(o.value));
+  setSpeed(nextSpeed(values, player.playbackRate, direction));
+}
+
+export function togglePlay() {
+  if (player.paused) player.play().catch((error) => say(`Playback failed: ${error.message}`));
+  else player.pause();
+}
+
+export function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else stage.requestFullscreen().catch((error) => say(`Fullscreen is not available: ${error.message}`));
+}
+
+/** Set loop end "a" or "b" at the current time, or clear the loop (null). */
+export function setLoop(which) {
+  loopSet(which, player.currentTime);
+  const range = $("loop-range");
+  range.hidden = state.loop.a === null || state.loop.b === null;
+  if (!range.hidden) {
+    Object.assign(range.style, loopRange(state.loop, state.video?.duration));
+    say(`Looping ${state.loop.a.toFixed(2)}–${state.loop.b.toFixed(2)} s.`, "info");
+  }
+}
+
+export function updateClock(time) {
+  const duration = state.video?.duration || 0;
+  $("time").textContent = clockText(time, duration);
+  $("frame-number").textContent = `frame ${frameAt(time, state.fps)}`;
+  $("played").style.width = `${fractionAtTime(time, duration) * 100}%`;
+  track.setAttribute("aria-valuenow", time.toFixed(2));
+  $("play").textContent = player.paused ? "▶ Play" : "❚❚ Pause";
+  $("play").setAttribute("aria-label", player.paused ? "Play" : "Pause");
+}

@@ -1,0 +1,176 @@
+// Drawing with the tools: pointer handling on the canvas, drafts, text entry, picking and deleting
+// a drawing, undo, and saving through the API.
+import { api } from "../lib/page.js";
+import { $, canDraw, overlay, page, player, say } from "./dom.js";
+import { drawingShowing } from "./frames.js";
+import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
+import {
+  annotationDeleted,
+  annotationForget,
+  annotationKeep,
+  annotationKeepMine,
+  draftStart,
+  draftTake,
+  listsChanged,
+  select,
+  state,
+  toolChoose,
+} from "./state.js";
+
+export function setTool(tool) {
+  toolChoose(tool);
+  for (const button of document.querySelectorAll(".tool")) {
+    button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
+  }
+  overlay.dataset.tool = tool;
+}
+
+function style() {
+  return { color: $("color").value.toUpperCase(), width: Number($("width").value) };
+}
+
+function normalised(event) {
+  return normalisedPoint(event.clientX, event.clientY, overlay.getBoundingClientRect());
+}
+
+function pickAt(event) {
+  const box = overlay.getBoundingClientRect();
+  const x = event.clientX - box.left;
+  const y = event.clientY - box.top;
+  let best = null;
+  for (const annotation of state.annotations.values()) {
+    if (!drawingShowing(annotation, player.currentTime)) continue;
+    const distance = distanceTo(annotation.drawing_data, box.width, box.height, x, y);
+    if (distance < 12 && (!best || distance < best.distance)) best = { annotation, distance };
+  }
+  return best && best.annotation;
+}
+
+function selectAt(event) {
+  const hit = pickAt(event);
+  if (hit && hit.author.id !== page.user.id) {
+    select(null);
+    say(`That drawing is ${hit.author.username}'s; you can delete only your own.`);
+  } else {
+    select(hit ? hit.id : null);
+    say("", "info");
+  }
+  $("delete-selected").disabled = !state.selected;
+}
+
+function onPointerDown(event) {
+  if (!canDraw) return;
+  event.preventDefault();
+  try {
+    overlay.setPointerCapture(event.pointerId); // keep the stroke when the finger leaves the canvas
+  } catch {
+    /* a pointer the browser no longer tracks: draw without capture */
+  }
+  player.pause();
+  const point = normalised(event);
+  if (state.tool === "select") {
+    selectAt(event);
+  } else if (state.tool === "text") {
+    placeText(point);
+  } else if (state.tool === "angle" && state.draft && state.draft.points.length === 3) {
+    state.draft.points[2] = point; // the second click: the other end
+  } else {
+    draftStart({ tool_type: state.tool, points: state.tool === "pen" ? [point] : [point, point], ...style() }, player.currentTime);
+  }
+}
+
+function onPointerMove(event) {
+  if (!state.draft) return;
+  const point = normalised(event);
+  const points = state.draft.points;
+  if (state.tool === "pen") {
+    const [lx, ly] = points[points.length - 1];
+    if (Math.hypot(point[0] - lx, point[1] - ly) > 0.002 && points.length < rules.max_points) points.push(point);
+  } else {
+    points[points.length - 1] = point;
+  }
+  if (state.tool === "angle" && points.length === 3) {
+    const degrees = angleDegrees(points, state.picture.width, state.picture.height);
+    say(`Angle ${degrees.toFixed(1)}°`, "info");
+  }
+}
+
+function onPointerUp(event) {
+  if (!state.draft) return;
+  const draft = state.draft;
+  if (draft.tool_type === "angle" && draft.points.length === 2) {
+    draft.points.push(normalised(event)); // released at the joint: now aim the other arm
+    return;
+  }
+  if (draft.tool_type === "pen" && draft.points.length < 2) draft.points.push(draft.points[0]);
+  draftTake();
+  save(draft, state.draftTime);
+}
+
+function placeText(point) {
+  const input = $("text-entry");
+  input.hidden = false;
+  input.value = "";
+  Object.assign(input.style, {
+    left: `${state.picture.x + point[0] * state.picture.width}px`,
+    top: `${state.picture.y + point[1] * state.picture.height}px`,
+  });
+  input.focus();
+  const time = player.currentTime;
+  const finish = (keep) => {
+    input.onkeydown = null;
+    input.onblur = null; // hiding the input blurs it: finish once
+    input.hidden = true;
+    if (keep && input.value.trim()) save({ tool_type: "text", points: [point], text: input.value.trim(), ...style() }, time);
+  };
+  input.onkeydown = (event) => {
+    if (event.key === "Enter") finish(true);
+    if (event.key === "Escape") finish(false);
+  };
+  input.onblur = () => finish(true);
+}
+
+async function save(drawing, timestamp) {
+  const temp = { id: `pending-${Math.random()}`, type: "drawing", timestamp, duration: Number($("duration").value) || 3, drawing_data: drawing, author: page.user };
+  annotationKeep(temp);
+  try {
+    const saved = await api("annotations/drawing", {
+      method: "POST",
+      json: { video_id: page.video_id, timestamp: Number(timestamp.toFixed(4)), duration: temp.duration, drawing_data: drawing },
+    });
+    annotationForget(temp.id);
+    annotationKeepMine(saved);
+    say(drawing.tool_type === "angle" ? `Saved: ${saved.angle_degrees.toFixed(1)}°` : "Saved.", "ok");
+  } catch (error) {
+    annotationForget(temp.id);
+    say(`Not saved: ${error.message}`);
+  }
+  listsChanged();
+}
+
+export async function remove(id) {
+  try {
+    await api(`annotations/${id}`, { method: "DELETE" });
+    annotationDeleted(id);
+    if (canDraw) $("delete-selected").disabled = !state.selected;
+    listsChanged();
+  } catch (error) {
+    say(`Could not delete: ${error.message}`);
+  }
+}
+
+export function undo() {
+  const last = state.mine[state.mine.length - 1];
+  if (last) remove(last);
+  else say("Nothing of yours to undo.", "info");
+}
+
+/** Draw with the pointer on the canvas, and the tool buttons, undo and delete. */
+export function setupTools() {
+  overlay.addEventListener("pointerdown", onPointerDown);
+  overlay.addEventListener("pointermove", onPointerMove);
+  overlay.addEventListener("pointerup", onPointerUp);
+  for (const button of document.querySelectorAll(".tool")) button.addEventListener("click", () => setTool(button.dataset.tool));
+  $("undo").addEventListener("click", undo);
+  $("delete-selected").addEventListener("click", () => state.selected && remove(state.selected));
+}
