@@ -3,7 +3,7 @@
 import logging
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -383,19 +383,9 @@ def video_record_outputs(
 ) -> None:
     """This run's renditions replace the video's (one per quality; others removed)."""
     for rendition in renditions:
+        fields = asdict(rendition)
         Rendition.objects.update_or_create(
-            video=video,
-            quality=rendition.quality,
-            defaults={
-                "width": rendition.width,
-                "height": rendition.height,
-                "fps": rendition.fps,
-                "bitrate": rendition.bitrate,
-                "size": rendition.size,
-                "codecs": rendition.codecs,
-                "file": rendition.file,
-                "playlist": rendition.playlist,
-            },
+            video=video, quality=fields.pop("quality"), defaults=fields
         )
     Rendition.objects.filter(video=video).exclude(
         quality__in=[rendition.quality for rendition in renditions]
