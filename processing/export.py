@@ -20,6 +20,7 @@ import ffmpeg as ffmpeg_lib
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 
 from annotations import drawing, realtime
 from annotations.models import Annotation, AnnotationType, AudioStatus
@@ -28,6 +29,7 @@ from processing.errors import ProcessingErrorCode
 from processing.jobs import ACTIVE, JobCancelled, JobRun, ProgressWriter, job_run
 from processing.models import JobKind, ProcessingJob
 from videos import storage
+from videos.models import Rendition
 from videos.services import LocalFile
 
 logger = logging.getLogger(__name__)
@@ -277,25 +279,10 @@ def _render(run: JobRun) -> Path:
     annotations = Annotation.objects.filter(video_id=job.video_id, hidden=False).order_by(
         "timestamp", "created_at"
     )
-    overlays = []
-    if options.get("include_drawings", True):
-        drawings = annotations.filter(type=AnnotationType.DRAWING)
-        for index, annotation in enumerate(drawings):
-            if not annotation.drawing_data:
-                continue
-            png = workdir / f"drawing-{index:04d}.png"
-            picture = render_drawing(annotation.drawing_data, rendition.width, rendition.height)
-            cv2.imwrite(str(png), picture)
-            end = annotation.timestamp + annotation.duration
-            overlays.append(Overlay(png, annotation.timestamp, end))
-    voices = []
-    if options.get("include_voice_overs", True):
-        spoken = annotations.filter(type=AnnotationType.VOICE_OVER, audio_status=AudioStatus.READY)
-        for index, annotation in enumerate(spoken):
-            path = workdir / f"voice-{index:04d}"
-            with default_storage.open(annotation.audio, "rb") as remote, open(path, "wb") as local:
-                shutil.copyfileobj(remote, local, 1024 * 1024)
-            voices.append(Voice(path, annotation.timestamp, annotation.duration))
+    overlays = (
+        _overlays(annotations, workdir, rendition) if options.get("include_drawings", True) else []
+    )
+    voices = _voices(annotations, workdir) if options.get("include_voice_overs", True) else []
 
     run.step("render")
     target = workdir / "export.mp4"
@@ -309,3 +296,33 @@ def _render(run: JobRun) -> Path:
             on_stdout_line=progress.line,
         )
     return target
+
+
+def _overlays(
+    annotations: QuerySet[Annotation], workdir: Path, rendition: Rendition
+) -> list[Overlay]:
+    """Each visible drawing as a transparent PNG at the rendition's size, with its time window."""
+    overlays = []
+    for index, annotation in enumerate(annotations.filter(type=AnnotationType.DRAWING)):
+        if not annotation.drawing_data:
+            continue
+        png = workdir / f"drawing-{index:04d}.png"
+        cv2.imwrite(
+            str(png), render_drawing(annotation.drawing_data, rendition.width, rendition.height)
+        )
+        overlays.append(
+            Overlay(png, annotation.timestamp, annotation.timestamp + annotation.duration)
+        )
+    return overlays
+
+
+def _voices(annotations: QuerySet[Annotation], workdir: Path) -> list[Voice]:
+    """Each visible, normalised voice-over downloaded next to the source."""
+    voices = []
+    spoken = annotations.filter(type=AnnotationType.VOICE_OVER, audio_status=AudioStatus.READY)
+    for index, annotation in enumerate(spoken):
+        path = workdir / f"voice-{index:04d}"
+        with default_storage.open(annotation.audio, "rb") as remote, open(path, "wb") as local:
+            shutil.copyfileobj(remote, local, 1024 * 1024)
+        voices.append(Voice(path, annotation.timestamp, annotation.duration))
+    return voices
