@@ -169,6 +169,7 @@ def voice_over_create(
 
 
 def enqueue_voice_over(*, annotation_id: uuid.UUID) -> None:
+    # Imported here: processing.services and processing.voice_over import this module.
     from processing.services import voice_over_enqueue
 
     # Sent now (a job row and a message); if the broker is down the job stays queued.
