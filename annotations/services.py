@@ -175,12 +175,11 @@ def voice_over_create(
 
 
 def enqueue_voice_over(*, annotation_id: uuid.UUID) -> None:
-    from processing.actors import process_voice_over
+    # Imported here: processing.services and processing.voice_over import this module.
+    from processing.services import voice_over_enqueue
 
-    try:
-        process_voice_over.send(str(annotation_id))
-    except Exception:  # the broker's errors vary; the document says processing, retry later
-        logger.warning("could not enqueue a voice-over", exc_info=True)
+    # Sent now (a job row and a message); if the broker is down the job stays queued.
+    voice_over_enqueue(annotation_id=annotation_id)
 
 
 def annotation_set_hidden(*, annotation: Annotation, hidden: bool) -> Annotation:
@@ -192,3 +191,26 @@ def annotation_set_hidden(*, annotation: Annotation, hidden: bool) -> Annotation
     else:
         realtime.publish_annotation(annotation, "annotation.created")
     return annotation
+
+
+# --- Voice-over processing results ---------------------------------------------------------------
+# What processing.voice_over records on the annotation; conditional on it still processing, so a
+# late delivery never overwrites a result, and False when the annotation is gone.
+
+
+def voice_over_mark_ready(
+    *, annotation_id: uuid.UUID | str, audio_key: str, duration: float
+) -> bool:
+    return bool(
+        Annotation.objects.filter(pk=annotation_id, audio_status=AudioStatus.PROCESSING).update(
+            audio=audio_key, audio_status=AudioStatus.READY, duration=duration, audio_source=""
+        )
+    )
+
+
+def voice_over_mark_failed(*, annotation_id: uuid.UUID | str, message: str) -> bool:
+    return bool(
+        Annotation.objects.filter(pk=annotation_id, audio_status=AudioStatus.PROCESSING).update(
+            audio_status=AudioStatus.FAILED, audio_error=message[:300]
+        )
+    )

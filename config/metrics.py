@@ -12,7 +12,6 @@ import contextlib
 import logging
 import re
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -118,21 +117,12 @@ class HostStateCollector(Collector):
 
 
 def clamd_signature_time(timeout: float = 2) -> float | None:
-    address = settings.CLAMAV_ADDRESS
-    if not address:
-        return None
-    try:
-        if address.startswith("/"):
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(timeout)
-            sock.connect(address)
-        else:
-            host, _, port = address.rpartition(":")
-            sock = socket.create_connection((host, int(port)), timeout=timeout)
-        with sock:
-            sock.sendall(b"zVERSION\0")
-            reply = sock.recv(512).rstrip(b"\0").decode(errors="replace")
-    except (OSError, ValueError):
+    # Imported here: processing.clamav reads videos.models, and this module is imported before
+    # the app registry is ready (the worker's Dramatiq middleware loads with the settings).
+    from processing import clamav
+
+    reply = clamav.version(timeout=timeout)
+    if reply is None:
         return None
     # "ClamAV 1.0.9/27469/Mon Nov 23 09:26:03 2026"
     parts = reply.strip().split("/")

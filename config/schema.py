@@ -4,20 +4,25 @@ Views spread these into `extend_schema(responses={...})` so that clients (and th
 fuzzer) know every 4xx an operation may answer and what it looks like.
 """
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from config.api import UUID_PATTERN
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="stable, machine-readable (see the README's list)")
-    detail = serializers.CharField(help_text="a sentence for people")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="field -> messages, for validation errors only",
-    )
+# inline: a serializer class cannot declare a field named `errors` (it is a property there)
+ErrorSerializer = inline_serializer(
+    "Error",
+    fields={
+        "code": serializers.CharField(help_text="stable, machine-readable (the README lists them)"),
+        "detail": serializers.CharField(help_text="a sentence for people"),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="field -> messages, for validation errors only",
+        ),
+    },
+)
 
 
 _MEANINGS = {

@@ -62,6 +62,8 @@ class ProcessingJobAdmin(admin.ModelAdmin):
             if job.kind == JobKind.EXPORT:
                 if not export_retry(job=job):
                     continue
+            elif job.kind == JobKind.VOICE_OVER:
+                continue  # a failed recording is recorded again by its author
             else:
                 try:
                     video_reprocess(video=job.video)

@@ -1,14 +1,22 @@
 """Voice-over audio: inspect (an audio stream, no picture), measure loudness, normalise to AAC."""
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from processing.ffmpeg import AUDIO_HARDENING, MediaError, run
+from processing.errors import ProcessingErrorCode
+from processing.ffmpeg import (
+    AUDIO_DEMUXERS,
+    AUDIO_HARDENING,
+    MediaError,
+    compile_hardened,
+    hardened_input,
+    probe_json,
+    run,
+)
 
 SILENCE_DB = -60.0
-TARGET_LOUDNESS = "loudnorm=I=-16:TP=-1.5:LRA=11"
+TARGET_LOUDNESS = {"I": -16, "TP": -1.5, "LRA": 11}  # the loudnorm filter's targets
 
 
 @dataclass(frozen=True)
@@ -21,23 +29,11 @@ class AudioInfo:
 def inspect_audio(path: Path | str, *, timeout: float = 60) -> AudioInfo:
     """An audio file by its content: exactly audio, no video; its duration and peak level."""
     try:
-        output = run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                *AUDIO_HARDENING,
-                "-print_format",
-                "json",
-                "-show_format",
-                "-show_streams",
-                str(path),
-            ],
-            timeout=timeout,
-        )
+        data = probe_json(path, hardening=AUDIO_HARDENING, timeout=timeout)
     except MediaError:
-        raise MediaError("unsupported_format", "This file is not audio we can read.") from None
-    data = json.loads(output or "{}")
+        raise MediaError(
+            ProcessingErrorCode.UNSUPPORTED_FORMAT, "This file is not audio we can read."
+        ) from None
     streams = data.get("streams", [])
     pictures = [
         s
@@ -46,9 +42,11 @@ def inspect_audio(path: Path | str, *, timeout: float = 60) -> AudioInfo:
     ]
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     if pictures:
-        raise MediaError("not_audio", "This is a video; a voice-over must be audio only.")
+        raise MediaError(
+            ProcessingErrorCode.NOT_AUDIO, "This is a video; a voice-over must be audio only."
+        )
     if not audio:
-        raise MediaError("unsupported_format", "This file has no audio.")
+        raise MediaError(ProcessingErrorCode.UNSUPPORTED_FORMAT, "This file has no audio.")
     duration = float(data.get("format", {}).get("duration") or audio[0].get("duration") or 0)
     return AudioInfo(
         duration=duration,
@@ -58,27 +56,13 @@ def inspect_audio(path: Path | str, *, timeout: float = 60) -> AudioInfo:
 
 
 def max_volume(path: Path | str, *, timeout: float) -> float:
-    log = run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "info",
-            *AUDIO_HARDENING,
-            "-i",
-            str(path),
-            "-map",
-            "0:a:0",
-            "-af",
-            "volumedetect",
-            "-f",
-            "null",
-            "-",
-        ],
-        timeout=timeout,
-        stderr_to_stdout=True,
+    """The peak level, from the volumedetect filter's report (which ffmpeg logs at info)."""
+    detect = (
+        hardened_input(path, demuxers=AUDIO_DEMUXERS)["a:0"]
+        .filter("volumedetect")
+        .output("-", format="null")
     )
+    log = run(compile_hardened(detect, log_level="info"), timeout=timeout, stderr_to_stdout=True)
     match = re.search(r"max_volume:\s*(-?[\d.]+|-inf) dB", log)
     if not match or match.group(1) == "-inf":
         return float("-inf")
@@ -87,39 +71,20 @@ def max_volume(path: Path | str, *, timeout: float) -> float:
 
 def normalise(source: Path, target: Path, *, timeout: float) -> None:
     """Loudness-normalised mono AAC in an M4A, ready to play over the video."""
-    run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            *AUDIO_HARDENING,
-            "-i",
-            str(source),
-            "-map",
-            "0:a:0",
-            "-vn",
-            "-sn",
-            "-dn",
-            "-map_metadata",
-            "-1",
-            "-af",
-            TARGET_LOUDNESS,
-            "-ar",
-            "48000",
-            "-ac",
-            "1",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
+    voice = (
+        hardened_input(source, demuxers=AUDIO_DEMUXERS)["a:0"]
+        .filter("loudnorm", **TARGET_LOUDNESS)
+        .output(
             str(target),
-        ],
-        timeout=timeout,
+            format="mp4",
+            vn=None,
+            sn=None,
+            dn=None,
+            map_metadata=-1,
+            ar=48000,
+            ac=1,
+            movflags="+faststart",
+            **{"c:a": "aac", "b:a": "128k"},
+        )
     )
+    run(compile_hardened(voice), timeout=timeout)

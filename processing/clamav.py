@@ -3,9 +3,12 @@
 import socket
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+
+from videos.models import ScanStatus
 
 CHUNK = 64 * 1024
 
@@ -20,6 +23,31 @@ class ScanResult:
     signature: str = ""
     # clamd stops at StreamMaxLength: anything beyond was not scanned.
     partial: bool = False
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    """What a video or recording records: its scan status and a detail (the signature when
+    infected, why when not or only partly scanned)."""
+
+    status: ScanStatus
+    detail: str = ""
+
+
+def scan_file(path: Path | str, *, size: int) -> ScanVerdict:
+    """The one malware decision for uploads and the worker: NOT_SCANNED without a scanner,
+    INFECTED with its signature, PARTIAL beyond clamd's stream limit, else CLEAN.
+    Raises ScannerUnavailable (never "clean") when clamd cannot answer."""
+    if not settings.CLAMAV_ADDRESS:
+        return ScanVerdict(ScanStatus.NOT_SCANNED, "No virus scanner is configured.")
+    with open(path, "rb") as stream:
+        result = scan_stream(stream, size=size)
+    if not result.clean:
+        return ScanVerdict(ScanStatus.INFECTED, result.signature)
+    if result.partial:
+        limit = settings.CLAMAV_STREAM_MAX_BYTES
+        return ScanVerdict(ScanStatus.PARTIAL, f"Only the first {limit} bytes were scanned.")
+    return ScanVerdict(ScanStatus.CLEAN)
 
 
 def _connect(address: str, timeout: float) -> socket.socket:
@@ -70,10 +98,15 @@ def _read_reply(sock: socket.socket) -> str:
     return data.rstrip(b"\0").decode("utf-8", "replace").strip()
 
 
-def ping(address: str | None = None, timeout: float = 2) -> bool:
+def version(*, address: str | None = None, timeout: float = 2) -> str | None:
+    """clamd's VERSION answer ("ClamAV 1.0.9/27469/Mon Nov 23 09:26:03 2026"), None when no
+    scanner is configured or it does not answer."""
+    address = address or settings.CLAMAV_ADDRESS
+    if not address:
+        return None
     try:
-        with _connect(address or settings.CLAMAV_ADDRESS, timeout) as sock:
-            sock.sendall(b"zPING\0")
-            return _read_reply(sock) == "PONG"
-    except OSError:
-        return False
+        with _connect(address, timeout) as sock:
+            sock.sendall(b"zVERSION\0")
+            return _read_reply(sock)
+    except (OSError, ValueError):
+        return None

@@ -9,26 +9,26 @@ ProcessingJob of kind `export`: claimed, heartbeated, retried and watched like t
 
 import logging
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
+import ffmpeg as ffmpeg_lib
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from annotations import drawing, realtime
 from annotations.models import Annotation, AnnotationType, AudioStatus
-from config.logging import bind_log_context, log_context
 from processing import ffmpeg, metrics
-from processing.models import JobKind, JobState, ProcessingJob
-from processing.pipeline import JobCancelled, ProgressWriter, TransientError, finish, set_step
-from processing.services import ACTIVE, jobs_claim
+from processing.errors import ProcessingErrorCode
+from processing.jobs import ACTIVE, JobCancelled, JobRun, ProgressWriter, job_run
+from processing.models import JobKind, ProcessingJob
 from videos import storage
+from videos.models import Rendition
 from videos.storage import LocalFile
 
 logger = logging.getLogger(__name__)
@@ -144,54 +144,66 @@ def export_argv(
     overlays: list[Overlay],
     voices: list[Voice],
 ) -> list[str]:
-    argv = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-y"]
-    argv += ["-max_alloc", str(ffmpeg.MAX_ALLOC_BYTES), *ffmpeg.HARDENING, "-i", str(source)]
+    video = ffmpeg.hardened_input(source)
+    picture = video["v:0"]
     for overlay in overlays:
-        argv += ["-protocol_whitelist", "file", "-f", "image2", "-i", str(overlay.png)]
-    for voice in voices:
-        argv += [*ffmpeg.AUDIO_HARDENING, "-i", str(voice.path)]
+        # A PNG we rendered ourselves: the image2 demuxer, local files only.
+        drawn = ffmpeg_lib.input(str(overlay.png), f="image2", protocol_whitelist="file")
+        enable = f"gte(t,{overlay.start:.6f})*lt(t,{overlay.end:.6f})"
+        picture = picture.overlay(drawn.video, eof_action="repeat", enable=enable)
+    picture = picture.filter("format", "yuv420p")
+    sound = export_sound(video, info=info, voices=voices)
+    encoded = ffmpeg_lib.output(
+        picture,
+        sound,
+        str(target),
+        format="mp4",
+        crf=settings.EXPORT_CRF,
+        preset=settings.FFMPEG_PRESET,
+        ac=2,
+        map_metadata=-1,
+        map_chapters=-1,
+        sn=None,
+        dn=None,
+        movflags="+faststart",
+        **{"c:v": "libx264", "profile:v": "high", "c:a": "aac", "b:a": "160k"},
+    )
+    return ffmpeg.compile_hardened(encoded, progress=True)
 
-    graph = []
-    video = "[0:v:0]"
-    for index, overlay in enumerate(overlays, start=1):
-        enable = f"gte(t\\,{overlay.start:.6f})*lt(t\\,{overlay.end:.6f})"
-        graph.append(f"{video}[{index}:v]overlay=eof_action=repeat:enable='{enable}'[v{index}]")
-        video = f"[v{index}]"
-    graph.append(f"{video}format=yuv420p[vout]")
 
-    stereo = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
-    mix = []
-    for index, voice in enumerate(voices, start=1 + len(overlays)):
-        delay = round(voice.start * 1000)
-        graph.append(f"[{index}:a:0]{stereo},adelay=delays={delay}:all=1[vo{index}]")
-        mix.append(f"[vo{index}]")
+def export_sound(video: Any, *, info: ffmpeg.MediaInfo, voices: list[Voice]) -> Any:
+    """The video's own sound (ducked while a voice-over speaks) mixed with the voice-overs, each
+    delayed to its time, trimmed to the video's duration; silence when there is no sound."""
     duration = f"{info.duration:.6f}"
+    mix = []
+    for voice in voices:
+        recording = ffmpeg.hardened_input(voice.path, demuxers=ffmpeg.AUDIO_DEMUXERS)["a:0"]
+        mix.append(_stereo(recording).filter("adelay", delays=round(voice.start * 1000), all=1))
     if info.has_audio:
-        windows = "+".join(
-            f"between(t\\,{voice.start:.3f}\\,{voice.start + voice.duration:.3f})"
-            for voice in voices
-        )
-        duck = f",volume={DUCKED_VOLUME}:enable='{windows}'" if voices else ""
-        graph.append(f"[0:a:0]{stereo}{duck}[orig]")
-        inputs = ["[orig]", *mix]
-        graph.append(
-            "".join(inputs)
-            + f"amix=inputs={len(inputs)}:duration=first:normalize=0,atrim=0:{duration}[aout]"
-        )
-    elif voices:
-        graph.append(
-            "".join(mix) + f"amix=inputs={len(mix)}:duration=longest:normalize=0,"
-            f"apad=whole_dur={duration},atrim=0:{duration}[aout]"
-        )
-    else:  # no sound at all: a silent track, so every player shows the same thing
-        graph.append(f"anullsrc=r=48000:cl=stereo,atrim=0:{duration}[aout]")
+        own = _stereo(video["a:0"])
+        if voices:
+            windows = "+".join(
+                f"between(t,{voice.start:.3f},{voice.start + voice.duration:.3f})"
+                for voice in voices
+            )
+            own = own.filter("volume", DUCKED_VOLUME, enable=windows)
+        inputs = [own, *mix]
+        mixed = ffmpeg_lib.filter(inputs, "amix", inputs=len(inputs), duration="first", normalize=0)
+        return mixed.filter("atrim", 0, duration)
+    if voices:
+        mixed = ffmpeg_lib.filter(mix, "amix", inputs=len(mix), duration="longest", normalize=0)
+        return mixed.filter("apad", whole_dur=duration).filter("atrim", 0, duration)
+    # No sound at all: a silent track, so every player shows the same thing. ffmpeg-python has no
+    # source filters (a FilterNode needs an input stream), so anullsrc comes in as a lavfi input;
+    # its description is ours, not the user's, so it needs no demuxer allowlist.
+    silence = ffmpeg_lib.input("anullsrc=r=48000:cl=stereo", f="lavfi")
+    return silence.filter("atrim", 0, duration)
 
-    argv += ["-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]"]
-    argv += ["-c:v", "libx264", "-preset", settings.FFMPEG_PRESET, "-crf", str(settings.EXPORT_CRF)]
-    argv += ["-profile:v", "high", "-c:a", "aac", "-b:a", "160k", "-ac", "2"]
-    argv += ["-map_metadata", "-1", "-map_chapters", "-1", "-sn", "-dn"]
-    argv += ["-movflags", "+faststart", "-f", "mp4", str(target), "-progress", "pipe:1", "-nostats"]
-    return argv
+
+def _stereo(stream: Any) -> Any:
+    return stream.filter("aresample", 48000).filter(
+        "aformat", sample_fmts="fltp", channel_layouts="stereo"
+    )
 
 
 # --- The job ---------------------------------------------------------------------------------
@@ -206,87 +218,65 @@ def run_export(*, job_id: str) -> None:
     job = (
         ProcessingJob.objects.select_related("video").filter(pk=job_id, kind=JobKind.EXPORT).first()
     )
-    if job is None or job.state not in ACTIVE or not jobs_claim(job):
-        return  # deleted, done by an earlier delivery, or running elsewhere right now
-    if job.attempts > settings.PROCESSING_MAX_ATTEMPTS:
-        _finish(job, JobState.FAILED, "worker_crashed", "The export kept stopping; ask again.")
-        return
-    started = time.perf_counter()
-    context = bind_log_context(job_id=str(job.pk), video_id=str(job.video_id))
-    logger.info("export started", extra={"attempt": job.attempts})
-    workdir = Path(tempfile.mkdtemp(prefix=f"export-{job.pk}-"))
-    try:
-        target = _render(job, workdir)
-        set_step(job, "store")
-        key = f"{storage.video_prefix(job.video_id)}exports/{job.pk}.mp4"
-        default_storage.delete(key)
-        with metrics.timed_step("store"):
-            stored = default_storage.save(key, LocalFile(str(target)))
-        size = default_storage.size(stored)
-        done = ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-            state=JobState.SUCCEEDED,
-            finished_at=timezone.now(),
-            progress=100,
-            output=stored,
-            output_size=size,
-            step="",
-        )
-        if not done:  # cancelled (the video was deleted) while storing
-            default_storage.delete(stored)
-            return
-        metrics.STEP_DURATION.labels(step="export").observe(time.perf_counter() - started)
-        realtime.publish(job.video_id, "export.ready", {"id": str(job.pk), "progress": 100})
-    except ffmpeg.MediaError as error:
-        _finish(job, JobState.FAILED, error.code, error.message, error.log_tail)
-    except JobCancelled:
-        pass  # the video is being deleted: its folder, exports included, goes with it
-    except OSError as error:
-        ProcessingJob.objects.filter(pk=job.pk).update(
-            state=JobState.QUEUED, error_code="transient", error_message=str(error)[:500]
-        )
-        raise TransientError(str(error)) from error
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        logger.info("export ended")
-        log_context.reset(context)
+    if job is None or job.state not in ACTIVE:
+        return  # deleted, or done by an earlier delivery
+    # Cancelled means the video is being deleted: its folder, exports included, goes with it.
+    with job_run(
+        job,
+        prefix="export",
+        crashed_message="The export kept stopping; ask again.",
+        on_failed=_export_failed,
+    ) as run:
+        if run is not None:
+            started = time.perf_counter()
+            target = _render(run)
+            _store(run, target)
+            metrics.STEP_DURATION.labels(step="export").observe(time.perf_counter() - started)
 
 
-def _render(job: ProcessingJob, workdir: Path) -> Path:
+def _store(run: JobRun, target: Path) -> None:
+    job = run.job
+    run.step("store")
+    key = f"{storage.video_prefix(job.video_id)}exports/{job.pk}.mp4"
+    default_storage.delete(key)
+    with metrics.timed_step("store"):
+        stored = default_storage.save(key, LocalFile(str(target)))
+    size = default_storage.size(stored)
+    if not run.succeed(progress=100, output=stored, output_size=size, step=""):
+        default_storage.delete(stored)  # cancelled (the video was deleted) while storing
+        raise JobCancelled
+    realtime.publish(job.video_id, "export.ready", {"id": str(job.pk), "progress": 100})
+
+
+def _export_failed(job: ProcessingJob, code: str, message: str) -> None:
+    # A failed export leaves its video as it was.
+    realtime.publish(job.video_id, "export.failed", {"id": str(job.pk), "code": code})
+
+
+def _render(run: JobRun) -> Path:
+    job, workdir = run.job, run.workdir
     options = job.options
     rendition = job.video.renditions.filter(quality=options.get("quality")).first()
     if rendition is None:
-        raise ffmpeg.MediaError("quality_unavailable", "The chosen rendition no longer exists.")
-    set_step(job, "download")
+        raise ffmpeg.MediaError(
+            ProcessingErrorCode.QUALITY_UNAVAILABLE, "The chosen rendition no longer exists."
+        )
+    run.step("download")
     source = workdir / "input"
     with default_storage.open(rendition.file.name, "rb") as remote, open(source, "wb") as local:
         shutil.copyfileobj(remote, local, 1024 * 1024)
     info = ffmpeg.probe(source)
 
-    set_step(job, "overlays")
+    run.step("overlays")
     annotations = Annotation.objects.filter(video_id=job.video_id, hidden=False).order_by(
         "timestamp", "created_at"
     )
-    overlays = []
-    if options.get("include_drawings", True):
-        drawings = annotations.filter(type=AnnotationType.DRAWING)
-        for index, annotation in enumerate(drawings):
-            if not annotation.drawing_data:
-                continue
-            png = workdir / f"drawing-{index:04d}.png"
-            picture = render_drawing(annotation.drawing_data, rendition.width, rendition.height)
-            cv2.imwrite(str(png), picture)
-            end = annotation.timestamp + annotation.duration
-            overlays.append(Overlay(png, annotation.timestamp, end))
-    voices = []
-    if options.get("include_voice_overs", True):
-        spoken = annotations.filter(type=AnnotationType.VOICE_OVER, audio_status=AudioStatus.READY)
-        for index, annotation in enumerate(spoken):
-            path = workdir / f"voice-{index:04d}"
-            with default_storage.open(annotation.audio, "rb") as remote, open(path, "wb") as local:
-                shutil.copyfileobj(remote, local, 1024 * 1024)
-            voices.append(Voice(path, annotation.timestamp, annotation.duration))
+    overlays = (
+        _overlays(annotations, workdir, rendition) if options.get("include_drawings", True) else []
+    )
+    voices = _voices(annotations, workdir) if options.get("include_voice_overs", True) else []
 
-    set_step(job, "render")
+    run.step("render")
     target = workdir / "export.mp4"
     progress = ExportProgress(
         video_id=str(job.video_id), job_id=str(job.pk), duration=info.duration
@@ -300,9 +290,31 @@ def _render(job: ProcessingJob, workdir: Path) -> Path:
     return target
 
 
-def _finish(
-    job: ProcessingJob, state: JobState, code: str, message: str, log_tail: str = ""
-) -> None:
-    finish(job, str(job.video_id), state, code, message, log_tail, fail_video=False)
-    if state == JobState.FAILED:
-        realtime.publish(job.video_id, "export.failed", {"id": str(job.pk), "code": code})
+def _overlays(
+    annotations: QuerySet[Annotation], workdir: Path, rendition: Rendition
+) -> list[Overlay]:
+    """Each visible drawing as a transparent PNG at the rendition's size, with its time window."""
+    overlays = []
+    for index, annotation in enumerate(annotations.filter(type=AnnotationType.DRAWING)):
+        if not annotation.drawing_data:
+            continue
+        png = workdir / f"drawing-{index:04d}.png"
+        cv2.imwrite(
+            str(png), render_drawing(annotation.drawing_data, rendition.width, rendition.height)
+        )
+        overlays.append(
+            Overlay(png, annotation.timestamp, annotation.timestamp + annotation.duration)
+        )
+    return overlays
+
+
+def _voices(annotations: QuerySet[Annotation], workdir: Path) -> list[Voice]:
+    """Each visible, normalised voice-over downloaded next to the source."""
+    voices = []
+    spoken = annotations.filter(type=AnnotationType.VOICE_OVER, audio_status=AudioStatus.READY)
+    for index, annotation in enumerate(spoken):
+        path = workdir / f"voice-{index:04d}"
+        with default_storage.open(annotation.audio, "rb") as remote, open(path, "wb") as local:
+            shutil.copyfileobj(remote, local, 1024 * 1024)
+        voices.append(Voice(path, annotation.timestamp, annotation.duration))
+    return voices

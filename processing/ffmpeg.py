@@ -3,6 +3,11 @@
 Inputs are hostile. Every invocation reads only local files (`-protocol_whitelist file`) through
 an allowlist of demuxers (`-format_whitelist`): an HLS playlist or ffconcat script renamed .mp4
 that points at another file is refused before anything is opened.
+
+Filter graphs are built with ffmpeg-python (`hardened_input` -> filters -> output) and compiled
+to argv by `compile_hardened`, which adds the global options; `run` executes the argv. The
+hardening therefore lives here only: callers never write an ffmpeg or ffprobe argv opening.
+(This module is `processing.ffmpeg`; absolute imports make `import ffmpeg` the library.)
 """
 
 import contextlib
@@ -17,6 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
+
+import ffmpeg as ffmpeg_lib
+
+from processing.errors import ProcessingErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +39,13 @@ AUDIO_HARDENING = ["-protocol_whitelist", "file", "-format_whitelist", AUDIO_DEM
 MAX_PIXELS = 3840 * 2160
 MAX_ALLOC_BYTES = 1024**3  # no single allocation of a hostile file's making may exceed this
 LOG_TAIL_LINES = 40
+PROGRESS_OPTIONS = ["-progress", "pipe:1", "-nostats"]
 
 
 class MediaError(Exception):
     """Media we will not or cannot handle; `code` is what the video records."""
 
-    def __init__(self, code: str, message: str, log_tail: str = "") -> None:
+    def __init__(self, code: ProcessingErrorCode, message: str, log_tail: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -44,7 +55,9 @@ class MediaError(Exception):
 class ProcessTimeout(MediaError):
     def __init__(self, argv0: str, seconds: float, log_tail: str = "") -> None:
         super().__init__(
-            "transcode_timeout", f"{argv0} did not finish within {seconds:.0f} s", log_tail
+            ProcessingErrorCode.TRANSCODE_TIMEOUT,
+            f"{argv0} did not finish within {seconds:.0f} s",
+            log_tail,
         )
 
 
@@ -106,7 +119,7 @@ def run(
         raise
     if process.returncode != 0:
         raise MediaError(
-            "corrupt_media",
+            ProcessingErrorCode.CORRUPT_MEDIA,
             f"{Path(argv[0]).name} failed (exit {process.returncode})",
             _tail(stderr if not stderr_to_stdout else stdout),
         )
@@ -166,30 +179,60 @@ def _rotation(stream: dict) -> int:
     return int(tag) % 360 if tag and tag.lstrip("-").isdigit() else 0
 
 
+def hardened_input(
+    path: Path | str,
+    *,
+    demuxers: str = ALLOWED_DEMUXERS,
+    max_pixels: int | None = None,
+    **options: Any,
+) -> Any:
+    """An ffmpeg-python input read only from a local file through the demuxer allowlist
+    (AUDIO_DEMUXERS for recordings); `max_pixels` refuses larger pictures before decoding."""
+    limits = {"max_pixels": max_pixels} if max_pixels else {}
+    return ffmpeg_lib.input(
+        str(path), protocol_whitelist="file", format_whitelist=demuxers, **limits, **options
+    )
+
+
+def compile_hardened(stream: Any, *, progress: bool = False, log_level: str = "error") -> list[str]:
+    """argv for an ffmpeg-python graph with our global options first (no stdin, quiet, no
+    allocation above MAX_ALLOC_BYTES) and, for `run(on_stdout_line=...)`, -progress last."""
+    # Never read a terminal, say only what went wrong, overwrite our own temporary outputs.
+    options = ["-nostdin", "-hide_banner", "-v", log_level, "-y"]
+    argv = ffmpeg_lib.compile(stream, cmd=["ffmpeg", *options, "-max_alloc", str(MAX_ALLOC_BYTES)])
+    return [*argv, *PROGRESS_OPTIONS] if progress else argv
+
+
+def probe_json(
+    path: Path | str,
+    *,
+    entries: str | None = None,
+    select_streams: str | None = None,
+    hardening: Sequence[str] = HARDENING,
+    timeout: float = 30,
+) -> dict[str, Any]:
+    """ffprobe's JSON for a file, under the hardening rules: every stream and the format, or
+    only `entries` (ffprobe's -show_entries syntax). MediaError when ffprobe fails."""
+    argv = ["ffprobe", "-v", "error", *hardening]
+    if select_streams:
+        argv += ["-select_streams", select_streams]
+    argv += ["-show_entries", entries] if entries else ["-show_format", "-show_streams"]
+    output = run([*argv, "-print_format", "json", str(path)], timeout=timeout)
+    return dict(json.loads(output or "{}"))
+
+
 def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
     """What the file is, read by ffprobe under the hardening rules; MediaError when unusable."""
-    argv = [
-        "ffprobe",
-        "-v",
-        "error",
-        *HARDENING,
-        "-print_format",
-        "json",
-        "-show_format",
-        "-show_streams",
-        str(path),
-    ]
     try:
-        output = run(argv, timeout=timeout)
+        data = probe_json(path, timeout=timeout)
     except ProcessTimeout:
         raise
     except MediaError as error:
         raise MediaError(
-            "unsupported_format",
+            ProcessingErrorCode.UNSUPPORTED_FORMAT,
             "This file is not a video we can read (MP4, MOV, MKV or WebM).",
             error.log_tail,
         ) from None
-    data = json.loads(output or "{}")
     streams = data.get("streams", [])
     video = next(
         (
@@ -201,7 +244,9 @@ def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
     )
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     if video is None:
-        raise MediaError("no_video_stream", "The file has no video picture (audio only?).")
+        raise MediaError(
+            ProcessingErrorCode.NO_VIDEO_STREAM, "The file has no video picture (audio only?)."
+        )
     fmt = data.get("format", {})
     duration = _fraction(fmt.get("duration")) or _fraction(video.get("duration"))
     fps = _fraction(video.get("avg_frame_rate")) or _fraction(video.get("r_frame_rate"))

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg as ffmpeg_lib
 from django.conf import settings
 
-from processing.ffmpeg import HARDENING, MAX_ALLOC_BYTES, MAX_PIXELS, MediaInfo
+from processing.ffmpeg import MAX_PIXELS, MediaInfo, compile_hardened, hardened_input
 
 GOP_SECONDS = 2  # keyframes at least every 2 s: frame stepping and HLS cuts need them
 AUDIO_BITRATE = "128k"
@@ -73,70 +74,54 @@ def transcode_argv(
 ) -> list[str]:
     """One decode, a split filter graph, and per rendition one encode written twice by the tee
     muxer: a progressive MP4 (faststart) and an HLS fMP4 single file with byte-range playlist."""
-    labels = [f"v{index}" for index in range(len(outputs))]
-    chains = [f"[0:v:0]split={len(outputs)}" + "".join(f"[{label}]" for label in labels)]
-    for label, output in zip(labels, outputs, strict=True):
-        chain = f"[{label}]scale={output.width}:{output.height}:flags=bicubic,setsar=1"
+    stream = hardened_input(source, max_pixels=MAX_PIXELS)
+    split = stream["v:0"].split()
+    encodes = []
+    for index, output in enumerate(outputs):
+        scaled = split[index].filter("scale", output.width, output.height, flags="bicubic")
+        scaled = scaled.filter("setsar", 1)
         if info.fps and info.fps > output.fps + 0.01:
-            chain += f",fps={output.fps}"
-        chains.append(chain + f",format=yuv420p[o{label}]")
-    argv = [
-        "ffmpeg",
-        "-nostdin",
-        "-hide_banner",
-        "-v",
-        "error",
-        "-y",
-        "-max_alloc",
-        str(MAX_ALLOC_BYTES),
-        *HARDENING,
-        "-max_pixels",
-        str(MAX_PIXELS),
-        "-i",
-        str(source),
-        "-filter_complex",
-        ";".join(chains),
-    ]
-    for label, output in zip(labels, outputs, strict=True):
-        gop = max(1, round(output.fps * GOP_SECONDS))
-        maxrate = output.rung.maxrate_kbps
-        argv += ["-map", f"[o{label}]"]
+            scaled = scaled.filter("fps", output.fps)
+        streams = [scaled.filter("format", "yuv420p")]
         if info.has_audio:
-            argv += ["-map", "0:a:0", "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2"]
-        argv += [
-            "-c:v",
-            "libx264",
-            "-preset",
-            settings.FFMPEG_PRESET,
-            "-profile:v",
-            "high",
-            "-crf",
-            "23",
-            "-maxrate",
-            f"{maxrate}k",
-            "-bufsize",
-            f"{maxrate * 2}k",
-            "-g",
-            str(gop),
-            "-keyint_min",
-            str(gop),
-            "-sc_threshold",
-            "0",
-            "-force_key_frames",
-            f"expr:gte(t,n_forced*{GOP_SECONDS})",
-            "-map_metadata",
-            "-1",
-            "-map_chapters",
-            "-1",
-            "-sn",
-            "-dn",
-            "-f",
-            "tee",
-            f"[f=mp4:movflags=+faststart]{workdir / output.mp4}"
-            f"|[f=hls:hls_time={GOP_SECONDS}:hls_playlist_type=vod:hls_segment_type=fmp4"
-            f":hls_flags=single_file]{workdir / output.playlist}",
-        ]
-    return [*argv, "-progress", "pipe:1", "-nostats"]
+            streams.append(stream["a:0"])
+        encodes.append(
+            # The tee muxer's target is one string: ffmpeg-python passes it through as a filename.
+            streams[0].output(
+                *streams[1:],
+                f"[f=mp4:movflags=+faststart]{workdir / output.mp4}"
+                f"|[f=hls:hls_time={GOP_SECONDS}:hls_playlist_type=vod:hls_segment_type=fmp4"
+                f":hls_flags=single_file]{workdir / output.playlist}",
+                format="tee",
+                **encode_options(output, has_audio=info.has_audio),
+            )
+        )
+    return compile_hardened(ffmpeg_lib.merge_outputs(*encodes), progress=True)
+
+
+def encode_options(output: Output, *, has_audio: bool) -> dict[str, str | int | None]:
+    """One rendition's encoder settings: H.264 with a fixed GOP (HLS cuts and frame stepping),
+    capped bitrate, AAC stereo, nothing of the source's metadata, chapters or subtitles."""
+    gop = max(1, round(output.fps * GOP_SECONDS))
+    maxrate = output.rung.maxrate_kbps
+    audio = {"c:a": "aac", "b:a": AUDIO_BITRATE, "ac": 2} if has_audio else {}
+    return {
+        **audio,
+        "c:v": "libx264",
+        "preset": settings.FFMPEG_PRESET,
+        "profile:v": "high",
+        "crf": 23,
+        "maxrate": f"{maxrate}k",
+        "bufsize": f"{maxrate * 2}k",
+        "g": gop,
+        "keyint_min": gop,
+        "sc_threshold": 0,
+        "force_key_frames": f"expr:gte(t,n_forced*{GOP_SECONDS})",
+        "map_metadata": -1,
+        "map_chapters": -1,
+        "sn": None,
+        "dn": None,
+    }
 
 
 def master_playlist(variants: list[tuple[Output, int, str]]) -> str:

@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import dramatiq
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from processing.models import JobState, ProcessingJob
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +66,8 @@ class SharedStateCollector(Collector):
             logger.warning("shared-state metrics unavailable", exc_info=True)
 
     def _collect(self) -> Iterator[GaugeMetricFamily]:
-        import dramatiq
-
+        # Imported here: the actors import the pipeline, which imports this module.
         from processing.actors import QUEUES
-        from processing.models import JobState, ProcessingJob
 
         jobs = GaugeMetricFamily(
             "processing_jobs_in_progress", "Processing jobs by state.", labels=["state"]

@@ -9,8 +9,10 @@ from typing import Any
 import dramatiq
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
+from prometheus_client import multiprocess
 
 from config.logging import bind_log_context, log_context
+from config.metrics import multiprocess_dir
 
 logger = logging.getLogger(__name__)
 _tokens: contextvars.ContextVar[contextvars.Token[Any] | None] = contextvars.ContextVar(
@@ -55,7 +57,5 @@ class RequestContext(Middleware):
             _tokens.set(None)
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            from prometheus_client import multiprocess
-
+        if multiprocess_dir():
             multiprocess.mark_process_dead(os.getpid())

@@ -14,12 +14,14 @@ class JobState(models.TextChoices):
 class JobKind(models.TextChoices):
     TRANSCODE = "transcode", "Transcode (the processing pipeline)"
     EXPORT = "export", "Export (drawings burned in, voice-overs mixed)"
+    VOICE_OVER = "voice_over", "Voice-over (a recording normalised; options.annotation_id)"
 
 
 class ProcessingJob(models.Model):
-    """One run of ffmpeg work for a video: the processing pipeline, or an export someone asked
-    for. What it did, how often it tried, how it ended; exports also keep their options and file.
-    One model so that claiming, heartbeats, the watchdog and metrics exist once."""
+    """One run of ffmpeg work for a video: the processing pipeline, an export someone asked
+    for, or a voice-over recorded on it. What it did, how often it tried, how it ended; exports
+    and voice-overs also keep their options (and exports their file). One model so that
+    claiming, heartbeats, the watchdog and metrics exist once."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="jobs")

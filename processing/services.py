@@ -1,41 +1,49 @@
-"""Writes to processing jobs: claim, heartbeat, finish, cancel. Conditional updates only."""
+"""Processing's public entry points (what other apps may call) and the periodic watchdog.
+
+Enqueue work, cancel it, request and retry exports. Every write to a ProcessingJob row is here
+or in processing.jobs; conditional updates only.
+"""
 
 import logging
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+from annotations.models import Annotation
+from annotations.services import voice_over_mark_failed
+from config.errors import Conflict, RateLimited, Unprocessable
+from processing.errors import ProcessingErrorCode
+from processing.jobs import ACTIVE, job_live_or_create
 from processing.models import JobKind, JobState, ProcessingJob
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
-    from accounts.models import User
-    from videos.models import Video
+from videos.models import IN_FLIGHT_STATUSES, Video, VideoStatus
+from videos.services import send_processing, video_mark_failed
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = [JobState.QUEUED, JobState.RUNNING]
+# The actors (processing.actors) are imported where they are sent, not at the top: declaring
+# them needs the broker django_dramatiq sets up when apps are ready, and admin autodiscovery
+# (the first app's ready) imports this module earlier.
 
 
-def jobs_claim(job: ProcessingJob) -> bool:
-    """Claim a queued job, or a running one whose worker stopped beating (and count the attempt);
-    never run a job twice at once when a message is delivered again while its first worker
-    still works. Refreshes `job` when claimed."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.PROCESSING_STALE_SECONDS)
-    dead = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True)
-    claimable = Q(state=JobState.QUEUED) | (Q(state=JobState.RUNNING) & dead)
-    claimed = ProcessingJob.objects.filter(claimable, pk=job.pk).update(
-        attempts=F("attempts") + 1, state=JobState.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if claimed:
-        job.refresh_from_db()
-    return bool(claimed)
+def processing_send(*, video_id: uuid.UUID | str) -> bool:
+    """Send the processing message for a video; False when the broker cannot be reached."""
+    from processing.actors import process_video  # see above: the broker exists once apps are ready
+
+    try:
+        process_video.send(str(video_id))
+    except Exception:  # the broker's errors vary by transport; the sweeper retries
+        logger.warning(
+            "could not enqueue processing; the sweeper will",
+            exc_info=True,
+            extra={"video_id": str(video_id)},
+        )
+        return False
+    return True
 
 
 def jobs_cancel_for_video(*, video_id: uuid.UUID) -> int:
@@ -45,47 +53,89 @@ def jobs_cancel_for_video(*, video_id: uuid.UUID) -> int:
     )
 
 
+# --- Voice-overs --------------------------------------------------------------------------------
+
+
+def voice_over_enqueue(*, annotation_id: uuid.UUID | str) -> ProcessingJob | None:
+    """Create the recording's job row and send it to a worker; None when the annotation or its
+    video is gone. If the broker is down the job stays queued."""
+    annotation = Annotation.objects.filter(pk=annotation_id).first()
+    if annotation is None or not Video.objects.filter(pk=annotation.video_id).exists():
+        return None
+    job = job_live_or_create(
+        video_id=annotation.video_id,
+        kind=JobKind.VOICE_OVER,
+        options={"annotation_id": str(annotation.pk)},
+    )
+    voice_over_send(job=job)
+    return job
+
+
+def voice_over_send(*, job: ProcessingJob) -> bool:
+    from processing.actors import process_voice_over  # see above
+
+    try:
+        process_voice_over.send(str(job.options["annotation_id"]))
+    except Exception:  # the broker's errors vary; the job stays queued
+        logger.warning("could not enqueue a voice-over", exc_info=True)
+        return False
+    return True
+
+
+# --- The watchdog -------------------------------------------------------------------------------
+
+
 def jobs_watchdog() -> dict[str, int]:
     """Nothing stays `processing` forever: requeue or fail jobs whose worker stopped beating,
     and re-send videos that are mid-pipeline with no live job at all."""
-    from videos.models import Video, VideoStatus
-    from videos.services import send_processing
-
     stale = timezone.now() - timedelta(seconds=settings.PROCESSING_STALE_SECONDS)
     dead = ProcessingJob.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=stale)
     counts = {"requeued": 0, "failed": 0, "resent": 0}
     for job in dead.select_related("video"):
         if job.attempts >= settings.PROCESSING_MAX_ATTEMPTS:
-            ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-                state=JobState.FAILED,
-                finished_at=timezone.now(),
-                error_code="worker_crashed",
-                error_message=f"The worker stopped {job.attempts} times without finishing.",
-            )
-            if job.kind == JobKind.TRANSCODE:  # a failed export leaves its video as it was
-                Video.objects.filter(pk=job.video_id, status__in=LIVE_VIDEO).update(
-                    status=VideoStatus.FAILED,
-                    status_code="worker_crashed",
-                    status_message="Processing kept stopping; try reprocessing, or contact staff.",
-                )
-            counts["failed"] += 1
+            counts["failed"] += _fail_crashed(job)
         elif ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
             state=JobState.QUEUED
         ):
-            if job.kind == JobKind.EXPORT:
-                export_send(job_id=job.pk)
-            else:
-                send_processing(video_id=job.video_id)
+            _resend(job)
             counts["requeued"] += 1
-    orphaned = Video.objects.filter(status__in=LIVE_VIDEO[1:], updated_at__lt=stale).exclude(
-        jobs__in=ProcessingJob.objects.filter(kind=JobKind.TRANSCODE, state__in=ACTIVE)
-    )
+    orphaned = Video.objects.filter(
+        status__in=[status for status in IN_FLIGHT_STATUSES if status != VideoStatus.UPLOADED],
+        updated_at__lt=stale,
+    ).exclude(jobs__in=ProcessingJob.objects.filter(kind=JobKind.TRANSCODE, state__in=ACTIVE))
     for video_id in orphaned.values_list("pk", flat=True):
         counts["resent"] += send_processing(video_id=video_id)
     return counts
 
 
-LIVE_VIDEO = ["uploaded", "scanning", "processing"]
+def _fail_crashed(job: ProcessingJob) -> int:
+    ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.FAILED,
+        finished_at=timezone.now(),
+        error_code=ProcessingErrorCode.WORKER_CRASHED,
+        error_message=f"The worker stopped {job.attempts} times without finishing.",
+    )
+    if job.kind == JobKind.TRANSCODE:  # a failed export leaves its video as it was
+        video_mark_failed(
+            video_id=job.video_id,
+            code=ProcessingErrorCode.WORKER_CRASHED,
+            message="Processing kept stopping; try reprocessing, or contact staff.",
+        )
+    elif job.kind == JobKind.VOICE_OVER:
+        voice_over_mark_failed(
+            annotation_id=job.options["annotation_id"],
+            message="Processing the recording kept stopping; record it again.",
+        )
+    return 1
+
+
+def _resend(job: ProcessingJob) -> None:
+    if job.kind == JobKind.EXPORT:
+        export_send(job_id=job.pk)
+    elif job.kind == JobKind.VOICE_OVER:
+        voice_over_send(job=job)
+    else:
+        send_processing(video_id=job.video_id)
 
 
 # --- Exports: the coached video as one MP4 (drawings burned in, voice-overs mixed) ---------------
@@ -93,25 +143,20 @@ LIVE_VIDEO = ["uploaded", "scanning", "processing"]
 
 def export_request(
     *,
-    user: "User",
-    video: "Video",
+    user: User,
+    video: Video,
     quality: str,
     include_drawings: bool = True,
     include_voice_overs: bool = True,
 ) -> ProcessingJob:
     """Queue an export of a ready video at one of its renditions' qualities."""
-    from django.db import transaction
-
-    from config.errors import Conflict, RateLimited, Unprocessable
-    from videos.models import VideoStatus
-
     if video.status != VideoStatus.READY:
         raise Conflict("The video is not ready yet; export it once processing has finished.")
     available = sorted(video.renditions.values_list("quality", flat=True))
     if quality not in available:
         raise Unprocessable(
             f"This video has no {quality} rendition; choose one of: {', '.join(available)}.",
-            code="quality_unavailable",
+            code=ProcessingErrorCode.QUALITY_UNAVAILABLE,
         )
     active = ProcessingJob.objects.filter(
         kind=JobKind.EXPORT, requested_by=user, state__in=ACTIVE
@@ -136,7 +181,7 @@ def export_request(
 
 
 def export_send(*, job_id: uuid.UUID) -> bool:
-    from processing.actors import export_video
+    from processing.actors import export_video  # see above
 
     try:
         export_video.send(str(job_id))
@@ -145,14 +190,14 @@ def export_send(*, job_id: uuid.UUID) -> bool:
         ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
             state=JobState.FAILED,
             finished_at=timezone.now(),
-            error_code="queue_unavailable",
+            error_code=ProcessingErrorCode.QUEUE_UNAVAILABLE,
             error_message="The job queue could not be reached; ask for the export again.",
         )
         return False
     return True
 
 
-def exports_for_video(*, video: "Video") -> "QuerySet[ProcessingJob]":
+def exports_for_video(*, video: Video) -> QuerySet[ProcessingJob]:
     return ProcessingJob.objects.filter(video=video, kind=JobKind.EXPORT).order_by("-created_at")
 
 

@@ -26,26 +26,14 @@ def make_storyboard(
     """Render the sheets with ffmpeg; return them and the VTT text (sheet names are relative)."""
     interval = tile_interval(duration)
     tile_height = max(2, round(TILE_WIDTH * height / width / 2) * 2)
-    ffmpeg.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            *ffmpeg.HARDENING,
-            "-i",
-            str(video_path),
-            "-an",
-            "-vf",
-            f"fps=1/{interval},scale={TILE_WIDTH}:{tile_height},tile={COLUMNS}x{ROWS}",
-            "-q:v",
-            "5",
-            str(out_dir / "sheet-%03d.jpg"),
-        ],
-        timeout=max(120.0, duration * 2),
+    tiles = (
+        ffmpeg.hardened_input(video_path)
+        .video.filter("fps", f"1/{interval}")
+        .filter("scale", TILE_WIDTH, tile_height)
+        .filter("tile", f"{COLUMNS}x{ROWS}")
+        .output(str(out_dir / "sheet-%03d.jpg"), **{"q:v": 5})
     )
+    ffmpeg.run(ffmpeg.compile_hardened(tiles), timeout=max(120.0, duration * 2))
     sheets = sorted(out_dir.glob("sheet-*.jpg"))
     tiles = max(1, math.ceil(duration / interval))
     lines = ["WEBVTT", ""]

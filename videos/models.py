@@ -15,6 +15,10 @@ class VideoStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# Work under way: a video in one of these is processing's to move on.
+IN_FLIGHT_STATUSES = (VideoStatus.UPLOADED, VideoStatus.SCANNING, VideoStatus.PROCESSING)
+
+
 class ScanStatus(models.TextChoices):
     PENDING = "pending", "Not scanned yet"
     CLEAN = "clean", "Clean"

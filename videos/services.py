@@ -4,6 +4,7 @@ import contextlib
 import logging
 import os
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +16,14 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import ApplicationError, Conflict, ServiceUnavailable
 from config.text import clean_filename, clean_text
+from processing import ffmpeg
 from videos import resumable, storage, uploads
 from videos.errors import MalwareDetected
 from videos.metrics import timed_storage
 from videos.models import (
+    IN_FLIGHT_STATUSES,
     Moderation,
+    Rendition,
     ScanStatus,
     SharePermission,
     TusUpload,
@@ -31,7 +35,7 @@ from videos.permissions import may_receive_share
 
 logger = logging.getLogger(__name__)
 
-# Statuses from which a video may be (re)processed, and those that mean "work under way".
+# Statuses from which a video may be (re)processed.
 REPROCESSABLE = [VideoStatus.READY, VideoStatus.FAILED, VideoStatus.UPLOADED]
 
 
@@ -166,17 +170,11 @@ def enqueue_processing(*, video_id: uuid.UUID) -> None:
 
 
 def send_processing(*, video_id: uuid.UUID) -> bool:
-    from processing.actors import process_video
+    # Imported here: processing.services imports this module (the watchdog re-sends videos).
+    from processing.services import processing_send
 
-    try:
-        process_video.send(str(video_id))
-    except Exception:  # the broker's errors vary by transport; the sweeper retries
-        logger.warning(
-            "could not enqueue processing; the sweeper will",
-            exc_info=True,
-            extra={"video_id": str(video_id)},
-        )
-        return False
+    if not processing_send(video_id=video_id):
+        return False  # logged there; the sweeper retries
     Video.objects.filter(pk=video_id).update(enqueued_at=timezone.now())
     return True
 
@@ -286,3 +284,121 @@ def video_unhide(*, video: Video) -> Video:
     video.moderation, video.moderation_reason = Moderation.VISIBLE, ""
     video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
     return video
+
+
+# --- Lifecycle writes made by processing ---------------------------------------------------------
+# The worker's changes to a video, one named write each. Transitions are conditional on the
+# statuses they leave, so a late or duplicate delivery never moves a video backwards.
+
+
+def video_mark_scanning(*, video_id: uuid.UUID | str) -> bool:
+    return video_transition(
+        video_id=video_id, from_statuses=[VideoStatus.UPLOADED], to=VideoStatus.SCANNING
+    )
+
+
+def video_record_scan(*, video_id: uuid.UUID | str, status: ScanStatus, detail: str) -> None:
+    Video.objects.filter(pk=video_id).update(scan_status=status, scan_detail=detail[:300])
+
+
+def video_reject_infected(*, video: Video, signature: str) -> None:
+    """Malware found by the worker: the original goes, the video stays `rejected` to say why."""
+    default_storage.delete(video.original.name)
+    Video.objects.filter(pk=video.pk, status__in=IN_FLIGHT_STATUSES).update(
+        status=VideoStatus.REJECTED,
+        status_code=MalwareDetected.code,
+        status_message=f"Malware found ({signature}); the file was deleted.",
+        scan_status=ScanStatus.INFECTED,
+        scan_detail=signature[:300],
+        original="",
+        size=0,
+    )
+
+
+def video_mark_processing(*, video_id: uuid.UUID | str) -> bool:
+    return video_transition(
+        video_id=video_id,
+        from_statuses=list(IN_FLIGHT_STATUSES),
+        to=VideoStatus.PROCESSING,
+        progress=0,
+    )
+
+
+def video_record_probe(*, video_id: uuid.UUID | str, info: ffmpeg.MediaInfo) -> None:
+    Video.objects.filter(pk=video_id).update(
+        duration=info.duration,
+        width=info.display_width,
+        height=info.display_height,
+        fps=info.fps,
+        video_codec=info.video_codec,
+        audio_codec=info.audio_codec,
+        rotation=info.rotation,
+    )
+
+
+def video_set_progress(*, video_id: uuid.UUID | str, percent: int) -> bool:
+    return bool(
+        Video.objects.filter(pk=video_id, status=VideoStatus.PROCESSING).update(progress=percent)
+    )
+
+
+@dataclass(frozen=True)
+class RenditionRecord:
+    """One stored rendition as processing made it (keys in default storage)."""
+
+    quality: str
+    width: int
+    height: int
+    fps: float
+    bitrate: int
+    size: int
+    codecs: str
+    file: str
+    playlist: str
+
+
+def video_record_outputs(
+    *, video: Video, renditions: list[RenditionRecord], hls_master_key: str
+) -> None:
+    """This run's renditions replace the video's (one per quality; others removed)."""
+    for rendition in renditions:
+        fields = asdict(rendition)
+        Rendition.objects.update_or_create(
+            video=video, quality=fields.pop("quality"), defaults=fields
+        )
+    Rendition.objects.filter(video=video).exclude(
+        quality__in=[rendition.quality for rendition in renditions]
+    ).delete()
+    Video.objects.filter(pk=video.pk).update(hls_master=hls_master_key)
+
+
+def video_record_storyboard(*, video_id: uuid.UUID | str, key: str) -> None:
+    Video.objects.filter(pk=video_id).update(storyboard=key)
+
+
+def video_record_analysis(*, video_id: uuid.UUID | str, analysis: dict[str, Any]) -> None:
+    Video.objects.filter(pk=video_id).update(analysis=analysis)
+
+
+def video_record_poster(*, video_id: uuid.UUID | str, key: str) -> None:
+    Video.objects.filter(pk=video_id).update(poster=key)
+
+
+def video_mark_ready(*, video_id: uuid.UUID | str) -> bool:
+    return video_transition(
+        video_id=video_id,
+        from_statuses=[VideoStatus.PROCESSING],
+        to=VideoStatus.READY,
+        progress=100,
+    )
+
+
+def video_mark_failed(*, video_id: uuid.UUID | str, code: str, message: str) -> bool:
+    """Processing gave up on the video (bad media, or its worker kept dying)."""
+    return video_transition(
+        video_id=video_id,
+        from_statuses=list(IN_FLIGHT_STATUSES),
+        to=VideoStatus.FAILED,
+        status_code=code,
+        status_message=message[:500],
+    )

@@ -172,21 +172,11 @@ def scan_local_file(path: str, size: int) -> tuple[ScanStatus, str]:
     Returns the scan status to record: CLEAN/PARTIAL, INFECTED (with the signature), PENDING
     when clamd could not be reached (the worker retries; never clean), NOT_SCANNED without clamd.
     """
-    if not settings.CLAMAV_ADDRESS:
-        return ScanStatus.NOT_SCANNED, "No virus scanner is configured."
     try:
-        with open(path, "rb") as stream:
-            result = clamav.scan_stream(stream, size=size)
+        verdict = clamav.scan_file(path, size=size)
     except clamav.ScannerUnavailable as error:
         logger.warning(
             "clamd unavailable at upload; the worker will scan", extra={"error": str(error)}
         )
         return ScanStatus.PENDING, ""
-    if not result.clean:
-        return ScanStatus.INFECTED, result.signature
-    if result.partial:
-        return (
-            ScanStatus.PARTIAL,
-            f"Only the first {settings.CLAMAV_STREAM_MAX_BYTES} bytes were scanned.",
-        )
-    return ScanStatus.CLEAN, ""
+    return verdict.status, verdict.detail

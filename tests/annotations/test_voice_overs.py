@@ -147,3 +147,43 @@ def test_a_browser_session_upload_streams_to_disk_too(coaching, tmp_path):
         {"video_id": str(video.pk), "timestamp": 1.0, "audio_file": clip.open("rb")},
     )
     assert without_token.status_code == 403
+
+
+def test_a_voice_over_is_a_processing_job_from_enqueue_to_success(coaching, tmp_path):
+    from processing.models import JobKind, JobState, ProcessingJob
+
+    users, video = coaching
+    body = send(
+        bearer(APIClient(), users["owner"]), video, speech(tmp_path, "t.webm", ["-c:a", "libopus"])
+    ).json()
+    job = ProcessingJob.objects.get(kind=JobKind.VOICE_OVER)
+    assert (job.video_id, job.options, job.state) == (
+        video.pk,
+        {"annotation_id": body["id"]},
+        JobState.QUEUED,
+    )
+    process_voice_over(annotation_id=body["id"])
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.error_code) == (JobState.SUCCEEDED, 1, "")
+    assert Annotation.objects.get(pk=body["id"]).audio_status == AudioStatus.READY
+    process_voice_over(annotation_id=body["id"])  # a second delivery finds it done
+    assert ProcessingJob.objects.filter(kind=JobKind.VOICE_OVER).count() == 1
+
+
+def test_a_recording_that_fails_to_normalise_fails_its_job(coaching, tmp_path):
+    from django.core.files.storage import default_storage
+
+    from processing.models import JobKind, JobState, ProcessingJob
+
+    users, video = coaching
+    body = send(
+        bearer(APIClient(), users["owner"]), video, speech(tmp_path, "t.webm", ["-c:a", "libopus"])
+    ).json()
+    source = Annotation.objects.get(pk=body["id"]).audio_source
+    with default_storage.open(source, "wb") as broken:  # the stored source went bad
+        broken.write(b"no longer audio")
+    process_voice_over(annotation_id=body["id"])
+    job = ProcessingJob.objects.get(kind=JobKind.VOICE_OVER)
+    annotation = Annotation.objects.get(pk=body["id"])
+    assert (job.state, job.error_code) == (JobState.FAILED, "corrupt_media")
+    assert annotation.audio_status == AudioStatus.FAILED and annotation.audio_error

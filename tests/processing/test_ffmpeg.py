@@ -57,3 +57,48 @@ def test_ffconcat_script_renamed_mp4_is_refused(tmp_path):
     with pytest.raises(ffmpeg.MediaError) as raised:
         ffmpeg.probe(script)
     assert raised.value.code == "unsupported_format"
+
+
+def test_every_built_command_carries_the_hardening(tmp_path):
+    """The graphs built with ffmpeg-python still read through the allowlists, under limits."""
+    from django.conf import settings as django_settings
+
+    from processing import export, ladder
+
+    info = ffmpeg.MediaInfo("mov,mp4", 4.0, 640, 360, 30.0, "h264", "aac", 0, True, 0)
+    argvs = [
+        ladder.transcode_argv(tmp_path / "in", tmp_path, info, ladder.plan_outputs(info)),
+        export.export_argv(
+            tmp_path / "in",
+            tmp_path / "out.mp4",
+            info=info,
+            overlays=[],
+            voices=[export.Voice(tmp_path / "voice", 1.0, 1.0)],
+        ),
+    ]
+    for argv in argvs:
+        assert argv[:8] == [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-y",
+            "-max_alloc",
+            str(ffmpeg.MAX_ALLOC_BYTES),
+        ]
+        assert argv[-3:] == ["-progress", "pipe:1", "-nostats"]
+        source = argv.index(str(tmp_path / "in"))
+        opening = argv[argv.index("-max_alloc") + 2 : source]
+        assert opening[opening.index("-protocol_whitelist") + 1] == "file"
+        assert opening[opening.index("-format_whitelist") + 1] == ffmpeg.ALLOWED_DEMUXERS
+    assert argvs[0][argvs[0].index("-max_pixels") + 1] == str(ffmpeg.MAX_PIXELS)
+    voice = argvs[1].index(str(tmp_path / "voice"))
+    assert argvs[1][voice - 5 : voice] == [
+        "-format_whitelist",
+        ffmpeg.AUDIO_DEMUXERS,
+        "-protocol_whitelist",
+        "file",
+        "-i",
+    ]
+    assert django_settings.FFMPEG_PRESET in argvs[0]
