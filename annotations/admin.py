@@ -84,19 +84,22 @@ class AnnotationAdmin(admin.ModelAdmin):
         for annotation in queryset:
             services.annotation_delete(annotation=annotation)
 
+    def _set_hidden(
+        self, request: HttpRequest, queryset: QuerySet[Annotation], *, hidden: bool
+    ) -> None:
+        done, verb = ("Hidden.", "Hid") if hidden else ("Unhidden.", "Unhid")
+        for annotation in queryset:
+            services.annotation_set_hidden(annotation=annotation, hidden=hidden)
+            self.log_change(request, annotation, done)
+        self.message_user(request, f"{verb} {len(queryset)} annotation(s).", messages.SUCCESS)
+
     @admin.action(description="Hide from everyone but staff", permissions=["change"])
     def hide(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
-        for annotation in queryset:
-            services.annotation_set_hidden(annotation=annotation, hidden=True)
-            self.log_change(request, annotation, "Hidden.")
-        self.message_user(request, f"Hid {len(queryset)} annotation(s).", messages.SUCCESS)
+        self._set_hidden(request, queryset, hidden=True)
 
     @admin.action(description="Unhide", permissions=["change"])
     def unhide(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
-        for annotation in queryset:
-            services.annotation_set_hidden(annotation=annotation, hidden=False)
-            self.log_change(request, annotation, "Unhidden.")
-        self.message_user(request, f"Unhid {len(queryset)} annotation(s).", messages.SUCCESS)
+        self._set_hidden(request, queryset, hidden=False)
 
     @admin.action(description="Delete, with the audio files", permissions=["delete"])
     def delete_annotations(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:

@@ -20,7 +20,7 @@ from accounts.models import User
 from annotations import realtime
 from annotations.serializers import AnnotationOutputSerializer, DrawingCreateSerializer
 from annotations.services import annotation_create_drawing
-from config.errors import ApplicationError
+from config.errors import ApplicationError, ErrorCode
 from videos.permissions import can_annotate, can_view
 from videos.selectors import video_get
 
@@ -128,14 +128,18 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self._take_token():
             await self.send_json(
-                {"type": "error", "code": "rate_limited", "detail": "Too many messages; slow down."}
+                {
+                    "type": "error",
+                    "code": ErrorCode.RATE_LIMITED,
+                    "detail": "Too many messages; slow down.",
+                }
             )
             return
         if not isinstance(content, dict) or content.get("type") != "annotation.create":
             await self.send_json(
                 {
                     "type": "error",
-                    "code": "invalid",
+                    "code": ErrorCode.INVALID,
                     "detail": 'Send {"type": "annotation.create", "data": {...}}.',
                 }
             )
@@ -167,12 +171,16 @@ def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any
         data={**(data if isinstance(data, dict) else {}), "video_id": str(video_id)}
     )
     if not serializer.is_valid():
-        return {"type": "error", "code": "invalid", "errors": realtime.as_json(serializer.errors)}
+        return {
+            "type": "error",
+            "code": ErrorCode.INVALID,
+            "errors": realtime.as_json(serializer.errors),
+        }
     video = video_get(user=user, video_id=video_id)
     if not can_annotate(user, video):
         return {
             "type": "error",
-            "code": "permission_denied",
+            "code": ErrorCode.PERMISSION_DENIED,
             "detail": "You may view this video but not annotate it.",
         }
     try:

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from config.errors import ApplicationError, ErrorCode
+from config.errors import NotFound
 
 
 class AnnotationErrorCode(StrEnum):
@@ -14,7 +14,5 @@ class AnnotationErrorCode(StrEnum):
     UNSUPPORTED_FORMAT = "unsupported_format"
 
 
-class AnnotationNotFound(ApplicationError):
-    status_code = 404
-    code: str = ErrorCode.NOT_FOUND
+class AnnotationNotFound(NotFound):
     default_detail = "No such annotation."

@@ -50,23 +50,39 @@ def _geometry(video: Video, drawing_data: dict[str, Any]) -> float | None:
     return angle_degrees(drawing_data["points"], video.width or 1, video.height or 1)
 
 
+def _annotation_new(
+    *, video: Video, author: User, kind: AnnotationType, timestamp: float, **fields: Any
+) -> Annotation:
+    return Annotation.objects.create(
+        video_id=video.pk,
+        author_id=author.pk,
+        author_username=author.username,
+        type=kind,
+        timestamp=timestamp,
+        frame=frame_at(video, timestamp),
+        **fields,
+    )
+
+
+def _announce_created(annotation: Annotation) -> None:
+    CREATED.labels(type=annotation.type).inc()
+    realtime.publish_annotation(annotation, "annotation.created")
+
+
 def annotation_create_drawing(
     *, video: Video, author: User, timestamp: float, duration: float, drawing_data: dict[str, Any]
 ) -> Annotation:
     _check_time(video, timestamp)
-    annotation = Annotation.objects.create(
-        video_id=video.pk,
-        author_id=author.pk,
-        author_username=author.username,
-        type=AnnotationType.DRAWING,
+    annotation = _annotation_new(
+        video=video,
+        author=author,
+        kind=AnnotationType.DRAWING,
         timestamp=timestamp,
         duration=duration,
-        frame=frame_at(video, timestamp),
         drawing_data=drawing_data,
         angle_degrees=_geometry(video, drawing_data),
     )
-    CREATED.labels(type=AnnotationType.DRAWING).inc()
-    realtime.publish_annotation(annotation, "annotation.created")
+    _announce_created(annotation)
     return annotation
 
 
@@ -150,14 +166,12 @@ def voice_over_create(
             "The recording is silent; check the microphone.", code=AnnotationErrorCode.SILENT_AUDIO
         )
 
-    annotation = Annotation.objects.create(
-        video_id=video.pk,
-        author_id=author.pk,
-        author_username=author.username,
-        type=AnnotationType.VOICE_OVER,
+    annotation = _annotation_new(
+        video=video,
+        author=author,
+        kind=AnnotationType.VOICE_OVER,
         timestamp=timestamp,
         duration=info.duration,
-        frame=frame_at(video, timestamp),
         audio_status=AudioStatus.PROCESSING,
     )
     key = f"{annotation_prefix(video.pk)}{annotation.pk}/source"
@@ -169,8 +183,7 @@ def voice_over_create(
         raise ServiceUnavailable("Storage is unavailable; record again shortly.") from error
     annotation.save(update_fields=["audio_source"])
     enqueue_voice_over(annotation_id=annotation.pk)
-    CREATED.labels(type=AnnotationType.VOICE_OVER).inc()
-    realtime.publish_annotation(annotation, "annotation.created")
+    _announce_created(annotation)
     return annotation
 
 

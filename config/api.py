@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import set_rollback
 
-from config.errors import ApplicationError, RateLimited
+from config.errors import ApplicationError, ErrorCode, RateLimited
 from config.metrics import count_api_error
 
 RATE_LIMIT_RETRY_SECONDS = 60
@@ -29,15 +29,15 @@ class ApiRouter(SimpleRouter):
 
 # DRF's own codes, renamed where ours say more to a client.
 _CODE_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
-    exceptions.ValidationError: "invalid",
-    exceptions.ParseError: "malformed_request",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "rate_limited",
+    exceptions.ValidationError: ErrorCode.INVALID,
+    exceptions.ParseError: ErrorCode.MALFORMED_REQUEST,
+    exceptions.NotAuthenticated: ErrorCode.NOT_AUTHENTICATED,
+    exceptions.PermissionDenied: ErrorCode.PERMISSION_DENIED,
+    exceptions.NotFound: ErrorCode.NOT_FOUND,
+    exceptions.MethodNotAllowed: ErrorCode.METHOD_NOT_ALLOWED,
+    exceptions.NotAcceptable: ErrorCode.NOT_ACCEPTABLE,
+    exceptions.UnsupportedMediaType: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.Throttled: ErrorCode.RATE_LIMITED,
 }
 
 
@@ -56,7 +56,7 @@ def _api_exception_body(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return {
-            "code": "invalid",
+            "code": ErrorCode.INVALID,
             "detail": "Some fields are not valid; see errors.",
             "errors": _flatten(errors),
         }
@@ -114,7 +114,7 @@ def error_response(
 
 def ratelimited_view(request: HttpRequest, exception: Exception) -> JsonResponse:
     return error_response(
-        "rate_limited",
+        ErrorCode.RATE_LIMITED,
         f"Too many requests; try again in {RATE_LIMIT_RETRY_SECONDS} seconds.",
         status.HTTP_429_TOO_MANY_REQUESTS,
         {"Retry-After": str(RATE_LIMIT_RETRY_SECONDS)},

@@ -58,6 +58,18 @@ class ApplicationError(Exception):
         return body
 
 
+class NotFound(ApplicationError):
+    status_code = 404
+    code: str = ErrorCode.NOT_FOUND
+    default_detail = "Not found."
+
+
+class PermissionDenied(ApplicationError):
+    status_code = 403
+    code: str = ErrorCode.PERMISSION_DENIED
+    default_detail = "You may not do that."
+
+
 class Conflict(ApplicationError):
     status_code = 409
     code: str = ErrorCode.CONFLICT

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.api import error_response
+from config.errors import ErrorCode
 from config.metrics import READINESS_FAILURES, web_registry
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def _client_may_scrape(request: HttpRequest) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     if not _client_may_scrape(request):
         return error_response(
-            "permission_denied",
+            ErrorCode.PERMISSION_DENIED,
             "Metrics are only served to allowed addresses or with the metrics token.",
             403,
         )

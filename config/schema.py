@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from config.api import UUID_PATTERN
 
-
 # inline: a serializer class cannot declare a field named `errors` (it is a property there)
 ErrorSerializer = inline_serializer(
     "Error",

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from annotations import pages as annotation_pages
 from config import health
 from config.api import error_response
+from config.errors import ErrorCode
 from videos import pages as video_pages
 from videos import views as video_views
 
@@ -36,14 +37,14 @@ urlpatterns = [
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return error_response("not_found", "Not found.", 404)
+        return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return error_response(
-            "server_error", "Something went wrong on our side; it was logged.", 500
+            ErrorCode.SERVER_ERROR, "Something went wrong on our side; it was logged.", 500
         )
     return defaults.server_error(request)
 

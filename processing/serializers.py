@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from processing.models import ProcessingJob
 from videos.models import Quality
+from videos.storage import media_url
 
 
 class ExportCreateSerializer(serializers.Serializer):
@@ -64,8 +65,6 @@ class ExportOutputSerializer(serializers.ModelSerializer[ProcessingJob]):
 
     def get_url(self, job: ProcessingJob) -> str | None:
         """A signed, expiring download link once the file exists."""
-        from videos.storage import media_url
-
         if job.state != "succeeded" or not job.output:
             return None
         return media_url(job.output, attachment=True)

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from config.errors import ApplicationError
 from processing.models import ProcessingJob
 from videos import services
-from videos.models import Rendition, Video, VideoStatus
+from videos.models import SHOWN_STATE, Rendition, Video, VideoStatus
 from videos.storage import media_url
 
 
@@ -94,20 +94,7 @@ class VideoAdmin(admin.ModelAdmin):
         "status",
         "status_code",
         "status_message",
-        "progress",
-        "scan_status",
-        "scan_detail",
-        "duration",
-        "width",
-        "height",
-        "fps",
-        "video_codec",
-        "audio_codec",
-        "rotation",
-        "moderation",
-        "moderation_reason",
-        "created_at",
-        "updated_at",
+        *SHOWN_STATE,
     ]
     fields = ["player", "title", "description", *readonly_fields[1:]]
 

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from config.errors import ApplicationError, ErrorCode, PayloadTooLarge, Unprocessable
+from config.errors import Conflict, NotFound, PayloadTooLarge, PermissionDenied, Unprocessable
 
 
 class VideoErrorCode(StrEnum):
@@ -23,15 +23,11 @@ class VideoErrorCode(StrEnum):
     UPLOAD_LOCKED = "upload_locked"
 
 
-class VideoNotFound(ApplicationError):
-    status_code = 404
-    code: str = ErrorCode.NOT_FOUND
+class VideoNotFound(NotFound):
     default_detail = "No such video."
 
 
-class VideoPermissionDenied(ApplicationError):
-    status_code = 403
-    code: str = ErrorCode.PERMISSION_DENIED
+class VideoPermissionDenied(PermissionDenied):
     default_detail = "You may see this video but not do that."
 
 
@@ -45,7 +41,6 @@ class MalwareDetected(Unprocessable):
     default_detail = "The file contains malware and was deleted."
 
 
-class VideoNotReady(ApplicationError):
-    status_code = 409
+class VideoNotReady(Conflict):
     code: str = VideoErrorCode.NOT_READY
     default_detail = "The video is still being processed."

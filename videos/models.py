@@ -109,6 +109,25 @@ class Video(models.Model):
         return f"{self.title} ({self.pk})"
 
 
+# What the API and the admin show of a video's processing and moderation (read-only in both).
+SHOWN_STATE = (
+    "progress",
+    "scan_status",
+    "scan_detail",
+    "duration",
+    "width",
+    "height",
+    "fps",
+    "video_codec",
+    "audio_codec",
+    "rotation",
+    "moderation",
+    "moderation_reason",
+    "created_at",
+    "updated_at",
+)
+
+
 class Quality(models.TextChoices):
     HD = "hd", "HD"
     SD = "sd", "SD"

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from videos import permissions
-from videos.models import Rendition, Video
+from videos.models import SHOWN_STATE, Rendition, Video
 from videos.storage import media_url
 
 
@@ -44,20 +44,7 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
             "status",
             "code",
             "message",
-            "progress",
-            "scan_status",
-            "scan_detail",
-            "duration",
-            "width",
-            "height",
-            "fps",
-            "video_codec",
-            "audio_codec",
-            "rotation",
-            "moderation",
-            "moderation_reason",
-            "created_at",
-            "updated_at",
+            *SHOWN_STATE,
             "owner",
             "shares",
             "renditions",

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from accounts.models import User
-from config.errors import PayloadTooLarge, Unprocessable
+from config.errors import ErrorCode, PayloadTooLarge, Unprocessable
 from processing import clamav, ffmpeg
 from videos.errors import QuotaExceeded, VideoErrorCode
 from videos.models import ScanStatus
@@ -102,7 +102,7 @@ class UploadSizeGuard:
     async def _refuse(send: Any) -> None:
         body = json.dumps(
             {
-                "code": "file_too_large",
+                "code": ErrorCode.FILE_TOO_LARGE,
                 "detail": f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes "
                 "this service accepts.",
             }

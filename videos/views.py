@@ -11,6 +11,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.views.decorators.http import require_http_methods
 
 from config.api import error_response
+from config.errors import ErrorCode
+from videos.errors import VideoErrorCode
 from videos.metrics import MEDIA_RESPONSE, media_kind
 from videos.storage import verify_media_signature
 
@@ -78,13 +80,13 @@ def _media(
 ) -> HttpResponse | StreamingHttpResponse:
     if ".." in key.split("/") or not verify_media_signature(key, expires, signature):
         return error_response(
-            "invalid_signature", "This media link is invalid or has expired.", 403
+            VideoErrorCode.INVALID_SIGNATURE, "This media link is invalid or has expired.", 403
         )
     try:
         size = default_storage.size(key)
         handle = default_storage.open(key, "rb")
     except (FileNotFoundError, OSError):
-        return error_response("not_found", "Not found.", 404)
+        return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
 
     content_type = _content_type(key)
     response: HttpResponse | StreamingHttpResponse | FileResponse
@@ -93,7 +95,9 @@ def _media(
         byte_range = _byte_range(range_header, size)
         if byte_range is None:
             handle.close()
-            response = error_response("range_not_satisfiable", "Range not satisfiable.", 416)
+            response = error_response(
+                VideoErrorCode.RANGE_NOT_SATISFIABLE, "Range not satisfiable.", 416
+            )
             response["Content-Range"] = f"bytes */{size}"
             return response
         start, end = byte_range

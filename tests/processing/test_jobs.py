@@ -11,8 +11,8 @@ from processing.errors import ProcessingErrorCode
 from processing.jobs import TransientError, job_run
 from processing.models import JobKind, JobState, ProcessingJob
 from processing.services import jobs_watchdog
+from tests.factories import make_video
 from tests.media import EICAR
-from tests.videos.helpers import make_video
 from videos.models import ScanStatus, VideoStatus
 
 pytestmark = pytest.mark.django_db
