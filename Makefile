@@ -43,7 +43,7 @@ run: $(VENV)/.base-installed assets
 test: $(VENV)/.dev-installed
 	@bash deploy/scripts/ensure-test-services.sh
 	@$(MAKE) --no-print-directory assets
-	node --test static/tests/
+	node --test static/tests/*.test.mjs
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"
