@@ -1,7 +1,9 @@
 """The rendition ladder: which outputs a source gets, and the one ffmpeg command that makes them."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ffmpeg as ffmpeg_lib
 from django.conf import settings
@@ -70,10 +72,18 @@ def plan_outputs(info: MediaInfo, ladder: list[Rung] | None = None) -> list[Outp
 
 
 def transcode_argv(
-    source: Path, workdir: Path, info: MediaInfo, outputs: list[Output]
+    source: Path,
+    workdir: Path,
+    info: MediaInfo,
+    outputs: list[Output],
+    *,
+    extras: Sequence[Callable[[Any], Any]] = (),
 ) -> list[str]:
     """One decode, a split filter graph, and per rendition one encode written twice by the tee
-    muxer: a progressive MP4 (faststart) and an HLS fMP4 single file with byte-range playlist."""
+    muxer: a progressive MP4 (faststart) and an HLS fMP4 single file with byte-range playlist.
+
+    `extras` make more outputs of the same decoded picture (each gets a branch of the split and
+    returns an ffmpeg-python output): the storyboard, poster candidates, motion frames."""
     stream = hardened_input(source, max_pixels=MAX_PIXELS)
     split = stream["v:0"].split()
     encodes = []
@@ -96,6 +106,8 @@ def transcode_argv(
                 **encode_options(output, has_audio=info.has_audio),
             )
         )
+    for offset, make_output in enumerate(extras, start=len(outputs)):
+        encodes.append(make_output(split[offset]))
     return compile_hardened(ffmpeg_lib.merge_outputs(*encodes), progress=True)
 
 

@@ -8,6 +8,7 @@ through videos.services; the job through processing.jobs.
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,11 +20,11 @@ from django.core.files.storage import default_storage
 
 from annotations import realtime
 from processing import clamav, ffmpeg, ladder, metrics
-from processing.analysis import choose_poster, motion_analysis
+from processing.analysis import GrayFrames, choose_poster, poster_output
 from processing.errors import ProcessingErrorCode
 from processing.jobs import JobCancelled, JobRun, ProgressWriter, job_live_or_create, job_run
 from processing.models import JobKind, ProcessingJob
-from processing.storyboard import make_storyboard
+from processing.storyboard import sheets_output, storyboard_track
 from videos import storage
 from videos.models import IN_FLIGHT_STATUSES, ScanStatus, Video
 from videos.services import (
@@ -83,14 +84,11 @@ class Transcoded:
     info: ffmpeg.MediaInfo
     outputs: list[ladder.Output]
     out_dir: Path
+    analysis: dict[str, Any]  # motion per 0.5 s and scene cuts, from the same decode
 
     @property
     def smallest(self) -> ladder.Output:
         return self.outputs[-1]
-
-    @property
-    def smallest_path(self) -> Path:
-        return self.out_dir / self.smallest.mp4
 
 
 def run_steps(video: Video, run: JobRun) -> None:
@@ -102,11 +100,10 @@ def run_steps(video: Video, run: JobRun) -> None:
     done = transcode(video, run, source, info)
     poster = make_poster(run, done)
     sheets, vtt = storyboard(run, done)
-    analysis = analyse(run, done)
     with metrics.timed_step("store"):
         store_outputs(video, done)
         store_storyboard(video, sheets, vtt)
-    video_record_analysis(video_id=video.pk, analysis=analysis)
+    video_record_analysis(video_id=video.pk, analysis=done.analysis)
     if poster:
         store_poster(video, poster)
     if run.cancelled():
@@ -178,48 +175,48 @@ class VideoProgress(ProgressWriter):
 
 
 def transcode(video: Video, run: JobRun, source: Path, info: ffmpeg.MediaInfo) -> Transcoded:
+    """One ffmpeg decodes once and writes every rendition, the storyboard sheets and the poster
+    candidates, while a thread turns its tiny gray frames into the motion timeline."""
     run.step("transcode")
     outputs = ladder.plan_outputs(info)
     out_dir = run.workdir / "out"
-    out_dir.mkdir()
+    (out_dir / "storyboard").mkdir(parents=True)
+    (out_dir / "posters").mkdir()
+    size = {"width": outputs[-1].width, "height": outputs[-1].height}
+    motion = GrayFrames(out_dir, **size, fps=info.fps, duration=info.duration)
+    extras: list[Callable[[Any], Any]] = [
+        partial(sheets_output, folder=out_dir / "storyboard", **size, duration=info.duration),
+        partial(poster_output, folder=out_dir / "posters", **size, duration=info.duration),
+        motion.output,
+    ]
     progress = VideoProgress(video_id=str(video.pk), job_id=str(run.job.pk), duration=info.duration)
     started = time.perf_counter()
-    with metrics.timed_step("transcode"):
+    with metrics.timed_step("transcode"), motion:
         ffmpeg.run(
-            ladder.transcode_argv(source, out_dir, info, outputs),
+            ladder.transcode_argv(source, out_dir, info, outputs, extras=extras),
             timeout=max(300.0, info.duration * 20),
             on_stdout_line=progress.line,
         )
     metrics.REALTIME_FACTOR.observe(info.duration / max(time.perf_counter() - started, 1e-3))
     for output in outputs:
         metrics.RENDITION_SECONDS.labels(quality=output.rung.quality).observe(info.duration)
-    return Transcoded(info, outputs, out_dir)
+    return Transcoded(info, outputs, out_dir, motion.result())
 
 
 def make_poster(run: JobRun, done: Transcoded) -> bytes | None:
     run.step("poster")
     with metrics.timed_step("poster"):
-        return choose_poster(done.smallest_path, done.info.duration)
+        return choose_poster(done.out_dir / "posters")
 
 
 def storyboard(run: JobRun, done: Transcoded) -> tuple[list[Path], str]:
     run.step("storyboard")
-    board_dir = done.out_dir / "storyboard"
-    board_dir.mkdir()
-    with metrics.timed_step("storyboard"):
-        return make_storyboard(
-            done.smallest_path,
-            board_dir,
-            width=done.smallest.width,
-            height=done.smallest.height,
-            duration=done.info.duration,
-        )
-
-
-def analyse(run: JobRun, done: Transcoded) -> dict[str, Any]:
-    run.step("analysis")
-    with metrics.timed_step("analysis"):
-        return motion_analysis(done.smallest_path, done.smallest.fps, done.info.duration)
+    return storyboard_track(
+        done.out_dir / "storyboard",
+        width=done.smallest.width,
+        height=done.smallest.height,
+        duration=done.info.duration,
+    )
 
 
 def store_poster(video: Video, poster: bytes) -> None:

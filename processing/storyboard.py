@@ -2,8 +2,7 @@
 
 import math
 from pathlib import Path
-
-from processing import ffmpeg
+from typing import Any
 
 TILE_WIDTH = 160
 COLUMNS = ROWS = 10  # at most 100 tiles a sheet
@@ -20,21 +19,29 @@ def vtt_time(seconds: float) -> str:
     return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
 
 
-def make_storyboard(
-    video_path: Path, out_dir: Path, *, width: int, height: int, duration: float
-) -> tuple[list[Path], str]:
-    """Render the sheets with ffmpeg; return them and the VTT text (sheet names are relative)."""
-    interval = tile_interval(duration)
-    tile_height = max(2, round(TILE_WIDTH * height / width / 2) * 2)
+def tile_height(width: int, height: int) -> int:
+    return max(2, round(TILE_WIDTH * height / max(width, 1) / 2) * 2)
+
+
+def sheets_output(video: Any, folder: Path, *, width: int, height: int, duration: float) -> Any:
+    """An output of the transcode's own decode: a tile every `tile_interval` seconds, 100 tiles
+    to a JPEG sheet (sheet-001.jpg, ...)."""
     tiles = (
-        ffmpeg.hardened_input(video_path)
-        .video.filter("fps", f"1/{interval}")
-        .filter("scale", TILE_WIDTH, tile_height)
+        video.filter("fps", f"1/{tile_interval(duration)}")
+        .filter("scale", TILE_WIDTH, tile_height(width, height))
         .filter("tile", f"{COLUMNS}x{ROWS}")
-        .output(str(out_dir / "sheet-%03d.jpg"), **{"q:v": 5})
     )
-    ffmpeg.run(ffmpeg.compile_hardened(tiles), timeout=max(120.0, duration * 2))
-    sheets = sorted(out_dir.glob("sheet-*.jpg"))
+    return tiles.output(str(folder / "sheet-%03d.jpg"), **{"q:v": 5})
+
+
+def storyboard_track(
+    folder: Path, *, width: int, height: int, duration: float
+) -> tuple[list[Path], str]:
+    """The sheets ffmpeg wrote into `folder` and the WebVTT text pointing into them (sheet
+    names are relative to the track)."""
+    interval = tile_interval(duration)
+    tile_h = tile_height(width, height)
+    sheets = sorted(folder.glob("sheet-*.jpg"))
     tiles = max(1, math.ceil(duration / interval))
     lines = ["WEBVTT", ""]
     per_sheet = COLUMNS * ROWS
@@ -43,11 +50,11 @@ def make_storyboard(
         if sheet_index >= len(sheets):
             break
         position = tile % per_sheet
-        x, y = (position % COLUMNS) * TILE_WIDTH, (position // COLUMNS) * tile_height
+        x, y = (position % COLUMNS) * TILE_WIDTH, (position // COLUMNS) * tile_h
         start, end = tile * interval, min(duration, (tile + 1) * interval)
         lines += [
             f"{vtt_time(start)} --> {vtt_time(end)}",
-            f"{sheets[sheet_index].name}#xywh={x},{y},{TILE_WIDTH},{tile_height}",
+            f"{sheets[sheet_index].name}#xywh={x},{y},{TILE_WIDTH},{tile_h}",
             "",
         ]
     return sheets, "\n".join(lines)

@@ -12,7 +12,9 @@ from videos.services import video_delete
 
 
 def ffmpeg_children() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "ffmpeg"]
+    """This test's own ffmpeg processes (others may run on the machine meanwhile)."""
+    mine = psutil.Process().children(recursive=True)
+    return [process for process in mine if process.name() == "ffmpeg" and process.is_running()]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -334,3 +334,48 @@ def test_progress_and_ready_reach_the_real_time_channel(athlete, tmp_path):
     events = asyncio.run(drain())
     assert events[-1] == "video.ready"
     assert set(events) <= {"video.progress", "video.ready"}
+
+
+def test_one_decode_makes_renditions_storyboard_poster_and_motion(athlete, clips, monkeypatch):
+    """The only ffmpeg the pipeline runs is the transcode: previews come from its decode."""
+    from processing import ffmpeg
+
+    real_run, commands = ffmpeg.run, []
+
+    def counting_run(argv, **kwargs):
+        commands.append(Path(argv[0]).name)
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(ffmpeg, "run", counting_run)
+    video = process(athlete, clips["landscape"])
+    assert video.status == VideoStatus.READY
+    assert commands.count("ffmpeg") == 1  # ffprobe runs (probe, rendition facts) do not decode
+    assert video.poster and video.storyboard
+    assert video.analysis is not None and len(video.analysis["motion"]) == 2
+
+
+def test_poster_is_the_sharpest_frame_that_is_not_dark(tmp_path):
+    import cv2
+    import numpy as np
+
+    from processing.analysis import choose_poster
+
+    dark = np.zeros((90, 160, 3), np.uint8)
+    flat = np.full((90, 160, 3), 128, np.uint8)
+    sharp = flat.copy()
+    sharp[::4, :] = 255  # stripes: high Laplacian variance
+    for index, picture in enumerate([dark, flat, sharp, flat]):
+        cv2.imwrite(str(tmp_path / f"poster-{index:02d}.jpg"), picture)
+    assert choose_poster(tmp_path) == (tmp_path / "poster-02.jpg").read_bytes()
+    assert choose_poster(tmp_path / "none") is None
+
+
+def test_motion_reader_ends_when_ffmpeg_never_opens_the_pipe(tmp_path):
+    """A failed transcode must not leave the reader thread waiting for a writer forever."""
+    from processing.analysis import GrayFrames
+
+    frames = GrayFrames(tmp_path, width=320, height=240, fps=30, duration=2)
+    with frames:
+        pass  # ffmpeg "failed" before opening motion.gray
+    assert not frames.thread.is_alive()
+    assert frames.result()["motion"] == [0.0] * 4
