@@ -80,13 +80,15 @@ def add_drawings(video: Video, coach: User, seconds: int) -> None:
 
 
 def add_voice_overs(video: Video, coach: User, work: Path, seconds: int) -> None:
-    """Two 4 s voice-overs, at 20 % and 60 % of the clip, processed as the worker would."""
+    """Two 4 s voice-overs, at 20 % and 60 % of the clip, processed as the worker would; on a
+    clip under 10 s they are shortened to 40 % of it, so the second ends within the video."""
     from annotations.services import voice_over_create
     from processing.voice_over import process_voice_over
 
+    length = min(4, round(seconds * 0.4, 1))
     for index, at in enumerate((seconds * 0.2, seconds * 0.6)):
         voice = make_audio(
-            work / f"voice-{index}.wav", seconds=4, frequency=700, codec=("-c:a", "pcm_s16le")
+            work / f"voice-{index}.wav", seconds=length, frequency=700, codec=("-c:a", "pcm_s16le")
         )
         annotation = voice_over_create(
             video=video,
