@@ -8,106 +8,108 @@ On a generated 1080p30 clip with audio (30 s by default), in one run:
 Prints the ratios (goals: a/b at most 1.15, c/a at least 1.3) and the worker's peak RSS.
 """
 
+from __future__ import annotations
+
 import argparse
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-ROOT = Path(__file__).resolve().parents[2]
+import psutil
+
+from tests.bench.common import ROOT, make_source_clip, setup_django, workdir
+
+if TYPE_CHECKING:
+    from processing.ffmpeg import MediaInfo
+    from processing.ladder import Output
+
+# main() sets Django up on the run's temporary database first, so the functions below import
+# the project's modules (which need settings and the app registry) where they use them.
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=30)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-transcode-"))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(work / "media"),
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-        "BROKER_NAMESPACE": f"bench-{os.getpid()}",
-        "CLAMAV_ADDRESS": "",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
-    import django
+def time_bare_ffmpeg(clip: Path, work: Path, info: MediaInfo, outputs: list[Output]) -> float:
+    """(b) one bare ffmpeg command producing the whole ladder (the service's own argv)."""
+    from processing import ffmpeg, ladder
 
-    django.setup()
-    import psutil
+    bare_dir = work / "bare"
+    bare_dir.mkdir()
+    started = time.perf_counter()
+    ffmpeg.run(ladder.transcode_argv(clip, bare_dir, info, outputs), timeout=3600)
+    return time.perf_counter() - started
+
+
+def time_per_rendition(clip: Path, work: Path, info: MediaInfo, outputs: list[Output]) -> float:
+    """(c) one ffmpeg run per rendition, as MediaCMS and PeerTube do."""
+    from processing import ffmpeg, ladder
+
+    per_dir = work / "per"
+    per_dir.mkdir()
+    started = time.perf_counter()
+    for output in outputs:
+        ffmpeg.run(ladder.transcode_argv(clip, per_dir, info, [output]), timeout=3600)
+    return time.perf_counter() - started
+
+
+@contextmanager
+def running_worker() -> Iterator[subprocess.Popen[bytes]]:
+    """A real Dramatiq worker (one process, one thread) on this run's environment."""
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # let the worker boot before the clock starts
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def python_rss(pid: int) -> int:
+    """The largest RSS among the worker's process tree, ffmpeg children left out."""
+    tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    rss = 0
+    for proc in tree:
+        try:
+            if proc.name() != "ffmpeg":
+                rss = max(rss, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            pass
+    return rss
+
+
+def wait_until_done(video_pk: Any, worker_pid: int) -> tuple[str, int]:
+    """Poll the video's status until READY or FAILED, sampling the worker's peak RSS."""
+    from videos.models import Video, VideoStatus
+
+    peak_rss = 0
+    while True:
+        status = Video.objects.values_list("status", flat=True).get(pk=video_pk)
+        if status in (VideoStatus.READY, VideoStatus.FAILED):
+            return status, peak_rss
+        peak_rss = max(peak_rss, python_rss(worker_pid))
+        time.sleep(0.2)
+
+
+def time_service(clip: Path, work: Path) -> tuple[float, int]:
+    """(a) the service: enqueue -> ready through a real worker; seconds and the peak RSS."""
     from django.core.management import call_command
 
     from accounts.models import Role
     from accounts.services import user_create
-    from processing import ffmpeg, ladder
     from videos.models import Video, VideoStatus
     from videos.services import video_ingest
 
-    worker = None
-    try:
-        clip = work / "clip.mp4"
-        subprocess.run(
-            [
-                "ffmpeg",
-                "-v",
-                "error",
-                "-nostdin",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc2=size=1920x1080:rate=30:duration={args.seconds}",
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=frequency=440:duration={args.seconds}",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-crf",
-                "18",
-                "-pix_fmt",
-                "yuv420p",
-                "-c:a",
-                "aac",
-                str(clip),
-            ],
-            check=True,
-        )
-        info = ffmpeg.probe(clip)
-        outputs = ladder.plan_outputs(info)
-
-        # (b) one bare ffmpeg command, same ladder
-        bare_dir = work / "bare"
-        bare_dir.mkdir()
-        started = time.perf_counter()
-        ffmpeg.run(ladder.transcode_argv(clip, bare_dir, info, outputs), timeout=3600)
-        bare = time.perf_counter() - started
-
-        # (c) one ffmpeg run per rendition
-        per_dir = work / "per"
-        per_dir.mkdir()
-        started = time.perf_counter()
-        for output in outputs:
-            ffmpeg.run(ladder.transcode_argv(clip, per_dir, info, [output]), timeout=3600)
-        per_rendition = time.perf_counter() - started
-
-        # (a) the service: enqueue -> ready through a real worker
-        call_command("migrate", verbosity=0)
-        owner = user_create(username="bench", password="bench-pass-123!", role=Role.COACH)
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"],
-            cwd=ROOT,
-            env={**os.environ},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(3)  # let the worker boot before the clock starts
-        peak_rss = 0
+    call_command("migrate", verbosity=0)
+    owner = user_create(username="bench", password="bench-pass-123!", role=Role.COACH)
+    with running_worker() as worker:
         started = time.perf_counter()
         video = video_ingest(
             owner=owner,
@@ -117,44 +119,41 @@ def main() -> None:
             size=clip.stat().st_size,
             sha256="",
         )
-        while True:
-            status = Video.objects.values_list("status", flat=True).get(pk=video.pk)
-            if status in (VideoStatus.READY, VideoStatus.FAILED):
-                break
-            tree = [
-                psutil.Process(worker.pid),
-                *psutil.Process(worker.pid).children(recursive=True),
-            ]
-            rss = 0
-            for proc in tree:
-                try:
-                    if proc.name() != "ffmpeg":
-                        rss = max(rss, proc.memory_info().rss)
-                except psutil.NoSuchProcess:
-                    pass
-            peak_rss = max(peak_rss, rss)
-            time.sleep(0.2)
+        status, peak_rss = wait_until_done(video.pk, worker.pid)
         service = time.perf_counter() - started
-        assert status == VideoStatus.READY, Video.objects.get(pk=video.pk).status_message
+    assert status == VideoStatus.READY, Video.objects.get(pk=video.pk).status_message
+    return service, peak_rss
 
-        ladder_text = ", ".join(f"{o.rung.quality} {o.width}x{o.height}@{o.fps:g}" for o in outputs)
-        print(f"transcode benchmark: {args.seconds} s 1080p30 clip with audio -> {ladder_text}")
-        print(f"  (b) one bare ffmpeg, same ladder : {bare:7.2f} s  (1.00)")
-        print(
-            f"  (a) service, enqueue -> ready    : {service:7.2f} s  ({service / bare:.2f}x bare;"
-        )
-        print("      goal <= 1.15)")
-        print(f"  (c) one ffmpeg per rendition     : {per_rendition:7.2f} s")
-        print(f"      ({per_rendition / service:.2f}x the service; goal >= 1.3)")
-        print(
-            f"  real-time factor of the service  : {args.seconds / service:.2f} media s per wall s"
-        )
-        print(f"  worker peak RSS (python, not ffmpeg): {peak_rss / 1024**2:.0f} MiB")
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+
+def print_report(
+    seconds: int, outputs: list[Output], bare: float, service: float, per_rendition: float, rss: int
+) -> None:
+    ladder_text = ", ".join(f"{o.rung.quality} {o.width}x{o.height}@{o.fps:g}" for o in outputs)
+    print(f"transcode benchmark: {seconds} s 1080p30 clip with audio -> {ladder_text}")
+    print(f"  (b) one bare ffmpeg, same ladder : {bare:7.2f} s  (1.00)")
+    print(f"  (a) service, enqueue -> ready    : {service:7.2f} s  ({service / bare:.2f}x bare;")
+    print("      goal <= 1.15)")
+    print(f"  (c) one ffmpeg per rendition     : {per_rendition:7.2f} s")
+    print(f"      ({per_rendition / service:.2f}x the service; goal >= 1.3)")
+    print(f"  real-time factor of the service  : {seconds / service:.2f} media s per wall s")
+    print(f"  worker peak RSS (python, not ffmpeg): {rss / 1024**2:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=30)
+    seconds = parser.parse_args().seconds
+    with workdir("bench-transcode-") as work:
+        setup_django(work)
+        from processing import ffmpeg, ladder
+
+        clip = make_source_clip(work / "clip.mp4", seconds)
+        info = ffmpeg.probe(clip)
+        outputs = ladder.plan_outputs(info)
+        bare = time_bare_ffmpeg(clip, work, info, outputs)
+        per_rendition = time_per_rendition(clip, work, info, outputs)
+        service, peak_rss = time_service(clip, work)
+        print_report(seconds, outputs, bare, service, per_rendition, peak_rss)
 
 
 if __name__ == "__main__":

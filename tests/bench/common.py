@@ -1,15 +1,32 @@
-"""What the benchmarks share: a throwaway service (SQLite, temp media, local Redis) under uvicorn
-in its own process, and users with tokens made through the real services."""
+"""What the benchmarks share: a temporary workdir, a throwaway service (SQLite, temp media, local
+Redis) under uvicorn in its own process or set up in this one, users with tokens made through the
+real services, and the 1080p30 source clip with audio."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
+from tests.media import generate, lavfi
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def workdir(prefix: str) -> Iterator[Path]:
+    """A temporary folder for one run, removed afterwards whatever happens."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def service_env(work: Path, **overrides: str) -> dict[str, str]:
@@ -23,6 +40,15 @@ def service_env(work: Path, **overrides: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         **overrides,
     }
+
+
+def setup_django(work: Path) -> None:
+    """Set Django up in this process on the run's own database, media and broker namespace.
+    Models are importable only after this, so the benchmarks import them inside functions."""
+    os.environ.update(service_env(work, BROKER_NAMESPACE=f"bench-{os.getpid()}"))
+    import django
+
+    django.setup()
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -74,3 +100,28 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.05)
     server.kill()
     raise RuntimeError("the service did not start")
+
+
+@contextmanager
+def running_server(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The service under uvicorn on `port` for the length of the block."""
+    server = start_server(env, port)
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def make_source_clip(path: Path, seconds: int, audio_filter: str = "") -> Path:
+    """The benchmarks' 1080p30 H.264 clip with a 440 Hz AAC tone, encoded near-losslessly
+    (-crf 18, unlike make_clip) so the service has real detail to transcode; `audio_filter`
+    (such as "volume=0.2") follows the tone."""
+    tone = f"sine=frequency=440:duration={seconds}" + (f",{audio_filter}" if audio_filter else "")
+    return generate(
+        path,
+        *lavfi(f"testsrc2=size=1920x1080:rate=30:duration={seconds}"),
+        *lavfi(tone),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p"),
+        *("-c:a", "aac"),
+    )
