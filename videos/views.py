@@ -1,4 +1,8 @@
-"""Private media behind signed, expiring URLs, with HTTP Range support (seeking, HLS)."""
+"""Private media behind signed, expiring URLs, with HTTP Range support (seeking, HLS byte ranges).
+
+A URL's signature covers exactly one key. HLS playlists and the storyboard's WebVTT are served
+rewritten (videos/hls.py): each file they name becomes a URL signed for exactly that file, with
+the same expiry, on whichever storage is configured (this view, S3 presigned, CloudFront)."""
 
 import mimetypes
 import re
@@ -12,9 +16,10 @@ from django.views.decorators.http import require_http_methods
 
 from config.api import error_response
 from config.errors import ErrorCode
+from videos import hls
 from videos.errors import VideoErrorCode
 from videos.metrics import MEDIA_RESPONSE, media_kind
-from videos.storage import verify_media_signature
+from videos.storage import media_url, served_by_app, verify_media_signature
 
 CONTENT_TYPES = {
     ".mp4": "video/mp4",
@@ -64,6 +69,22 @@ def _slice(handle: File, start: int, length: int) -> Iterator[bytes]:
         handle.close()
 
 
+def _rewritten(key: str, expires: int) -> HttpResponse:
+    """A playlist or storyboard whose every file name is signed for exactly that file. Served
+    whole (small text; Range is ignored, which RFC 9110 allows) and never cached: it holds URLs
+    that expire with this one."""
+    try:
+        with default_storage.open(key, "rb") as handle:
+            text = handle.read().decode()
+    except (FileNotFoundError, OSError):
+        return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
+    body = hls.rewrite(text, key=key, sign=lambda sibling: media_url(sibling, expires=expires))
+    response = HttpResponse(body, content_type=_content_type(key))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_http_methods(["GET", "HEAD"])
 def media(
     request: HttpRequest, expires: int, signature: str, key: str
@@ -82,6 +103,8 @@ def _media(
         return error_response(
             VideoErrorCode.INVALID_SIGNATURE, "This media link is invalid or has expired.", 403
         )
+    if served_by_app(key):
+        return _rewritten(key, expires)
     try:
         size = default_storage.size(key)
         handle = default_storage.open(key, "rb")

@@ -1,10 +1,14 @@
 import time
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from tests.conftest import bearer
-from tests.factories import make_video
+from tests.factories import make_user, make_video
+from videos.models import SharePermission
+from videos.services import video_share
 from videos.storage import media_url
 
 pytestmark = pytest.mark.django_db
@@ -61,15 +65,43 @@ def test_tampered_and_expired_urls_are_403(video, client, settings):
     assert response.json()["code"] == "invalid_signature"
 
 
-def test_signature_covers_the_video_folder_only(video, athlete, client):
-    from tests.factories import make_video as make
-
-    other = make(athlete, content=b"secret")
+def test_signature_covers_its_own_key_only(video, athlete, client):
+    other = make_video(athlete, content=b"secret")
     url = media_url(video.original.name)
     forged = url.replace(f"videos/{video.pk}/original", f"videos/{other.pk}/original")
     assert client.get(forged).status_code == 403
     traversal = url.replace("original", "../" + str(other.pk) + "/original")
     assert client.get(traversal).status_code in (403, 404)
+    sibling = url.replace(f"videos/{video.pk}/original", f"videos/{video.pk}/poster.jpg")
+    assert client.get(sibling).status_code == 403
+
+
+def store(video, field: str, key: str, content: bytes) -> None:
+    getattr(video, field).name = default_storage.save(key, ContentFile(content))
+    video.save(update_fields=[field])
+
+
+def test_a_poster_signature_never_opens_the_original(video, athlete, client):
+    """A view-only athlete keeps a poster URL's expiry and signature and swaps in the original's
+    key (or any other file of the video): 403, and no other URL they are given opens it either."""
+    prefix = f"videos/{video.pk}/"
+    store(video, "poster", f"{prefix}poster.jpg", b"poster")
+    store(video, "hls_master", f"{prefix}hls/master.m3u8", b"#EXTM3U\nsd.m3u8\n")
+    store(video, "storyboard", f"{prefix}storyboard/storyboard.vtt", b"WEBVTT\n")
+    viewer = make_user("viewer1")
+    video_share(video=video, user=viewer, permission=SharePermission.VIEW)
+    body = bearer(APIClient(), viewer).get(f"/api/v1/videos/{video.pk}").json()
+    assert body["original_url"] is None
+    given = [body["poster_url"], body["hls_url"], body["storyboard_url"]]
+    assert client.get(body["poster_url"]).status_code == 200
+    for url in given:
+        path = url.split("?")[0]
+        key = path.split("/", 4)[4]
+        for forged in (path.replace(key, f"{prefix}original"), path.replace(key, f"{prefix}x")):
+            for suffix in ("", "?download=1"):
+                response = client.get(forged + suffix)
+                assert response.status_code == 403, forged
+                assert response.json()["code"] == "invalid_signature"
 
 
 def test_expiry_is_the_configured_ttl(video, settings):
