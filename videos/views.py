@@ -7,11 +7,12 @@ the same expiry, on whichever storage is configured (this view, S3 presigned, Cl
 import mimetypes
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
+from asgiref.sync import sync_to_async
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
 
 from config.api import error_response
@@ -56,17 +57,20 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return (start, end) if start <= end and start < size else None
 
 
-def _slice(handle: File, start: int, length: int) -> Iterator[bytes]:
+async def _chunks(handle: File, start: int, length: int) -> AsyncIterator[bytes]:
+    """`length` bytes from `start`, read chunk by chunk in a worker thread. An async iterator on
+    purpose: Django's ASGI handler reads a sync iterator whole into memory before sending it."""
+    read = sync_to_async(handle.read, thread_sensitive=False)
     try:
-        handle.seek(start)
+        await sync_to_async(handle.seek, thread_sensitive=False)(start)
         while length > 0:
-            data = handle.read(min(CHUNK, length))
+            data = await read(min(CHUNK, length))
             if not data:
                 break
             length -= len(data)
             yield data
     finally:
-        handle.close()
+        await sync_to_async(handle.close, thread_sensitive=False)()
 
 
 def _rewritten(key: str, expires: int) -> HttpResponse:
@@ -112,7 +116,7 @@ def _media(
         return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
 
     content_type = _content_type(key)
-    response: HttpResponse | StreamingHttpResponse | FileResponse
+    response: HttpResponse | StreamingHttpResponse
     range_header = request.headers.get("Range")
     if range_header:
         byte_range = _byte_range(range_header, size)
@@ -125,12 +129,12 @@ def _media(
             return response
         start, end = byte_range
         response = StreamingHttpResponse(
-            _slice(handle, start, end - start + 1), status=206, content_type=content_type
+            _chunks(handle, start, end - start + 1), status=206, content_type=content_type
         )
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     else:
-        response = FileResponse(handle, content_type=content_type)
+        response = StreamingHttpResponse(_chunks(handle, 0, size), content_type=content_type)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"
