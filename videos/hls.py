@@ -7,6 +7,7 @@ the document's own folder; anything else (another folder, `..`, an absolute URL)
 a document can never lead to the original upload.
 """
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable
@@ -59,7 +60,10 @@ def rewrite_storyboard(text: str, *, key: str, sign: Signer) -> str:
 
 
 def rewrite(text: str, *, key: str, sign: Signer) -> str:
-    """Dispatch on the document's kind (its key's suffix)."""
+    """Dispatch on the document's kind (its key's suffix). Each file is signed once: a byte-range
+    playlist names its one media file on every segment line, and a CloudFront signature is an
+    RSA operation."""
+    sign = functools.cache(sign)
     if key.endswith(".m3u8"):
         return rewrite_playlist(text, key=key, sign=sign)
     if key.endswith(".vtt"):

@@ -66,6 +66,18 @@ def test_variant_playlist_map_and_segments_are_signed():
     assert "#EXT-X-BYTERANGE:20000@812" in text
 
 
+def test_each_file_is_signed_once_per_playlist():
+    signed: list[str] = []
+
+    def sign(key: str) -> str:
+        signed.append(key)
+        return fake_sign(key)
+
+    text = hls.rewrite(VARIANT, key="videos/v1/hls/sd.m3u8", sign=sign)
+    assert signed == ["videos/v1/hls/sd.m4s"]
+    assert text.count("https://signed.example/videos/v1/hls/sd.m4s?sig=1") == 2
+
+
 @pytest.mark.parametrize(
     "name", ["../original", "../../v2/hls/sd.m4s", "sub/sd.m4s", "https://evil.example/x", ".."]
 )
