@@ -1,6 +1,7 @@
 import time
 
 import pytest
+import requests
 from asgiref.sync import async_to_sync
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -119,3 +120,18 @@ def test_expiry_is_the_configured_ttl(video, settings):
     settings.MEDIA_URL_TTL = 60
     expires = int(media_url(video.original.name).split("/")[2])
     assert 0 < expires - time.time() <= 61
+
+
+def test_streams_through_the_asgi_server(athlete, asgi_server):
+    """uvicorn in front, as in production: whole file, HEAD and a byte range."""
+    content = bytes(range(256)) * 4096  # 1 MiB: several chunks
+    url = asgi_server.url + media_url(make_video(athlete, content=content).original.name)
+    assert requests.get(url, timeout=10).content == content
+    head = requests.head(url, timeout=10)
+    assert (head.status_code, head.headers["Content-Length"], head.content) == (
+        200,
+        str(len(content)),
+        b"",
+    )
+    ranged = requests.get(url, headers={"Range": "bytes=300000-300009"}, timeout=10)
+    assert ranged.status_code == 206 and ranged.content == content[300000:300010]
