@@ -2,12 +2,16 @@
 
 import hashlib
 import hmac
+import re
 import time
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.urls import reverse
+from django.utils.encoding import filepath_to_uri
 
 from videos.metrics import timed_storage
 
@@ -52,31 +56,57 @@ def uses_s3() -> bool:
     return bool(settings.AWS_STORAGE_BUCKET_NAME)
 
 
-def _signature(scope: str, expires: int) -> str:
-    message = f"{scope}\n{expires}".encode()
-    key = hashlib.sha256(b"media-url:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+# Files whose text names sibling files (HLS playlists, the storyboard's WebVTT): the app serves
+# them, rewritten so that each name becomes a URL signed for exactly that sibling (videos/hls.py).
+_REWRITTEN = re.compile(r"^videos/[^/]+/(hls/[^/]+\.m3u8|storyboard/[^/]+\.vtt)$")
 
 
-def scope_of(key: str) -> str:
-    """A signature covers the video's whole folder, so HLS playlists' relative URLs stay valid."""
-    parts = key.split("/")
-    return "/".join(parts[:2]) + "/" if len(parts) > 2 and parts[0] == "videos" else key
+def served_by_app(key: str) -> bool:
+    return bool(_REWRITTEN.match(key))
 
 
-def media_url(key: str, *, attachment: bool = False, expires_in: int | None = None) -> str:
-    """A URL for a private file that expires (signed local URL, S3 presigned or CloudFront)."""
-    ttl = expires_in or settings.MEDIA_URL_TTL
-    if uses_s3():
-        params = {"ResponseContentDisposition": "attachment"} if attachment else None
-        return default_storage.url(key, parameters=params, expire=ttl)  # type: ignore[call-arg]
-    expires = int(time.time()) + ttl
-    signature = _signature(scope_of(key), expires)
+def _signature(key: str, expires: int) -> str:
+    """An HMAC over exactly one key and its expiry: it opens that file and nothing else."""
+    message = f"{key}\n{expires}".encode()
+    secret = hashlib.sha256(b"media-url:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def media_url(
+    key: str, *, attachment: bool = False, expires_in: int | None = None, expires: int | None = None
+) -> str:
+    """A URL that opens exactly `key` until `expires` (epoch seconds; default: the TTL from now).
+
+    Local storage, and the documents the app rewrites: the app's own signed URL. S3: a presigned
+    URL. S3 behind CloudFront: a CloudFront signed URL (canned policy for this one URL)."""
+    if expires is None:
+        expires = int(time.time()) + (expires_in or settings.MEDIA_URL_TTL)
+    if uses_s3() and not served_by_app(key):
+        return _storage_url(key, expires, attachment)
+    signature = _signature(key, expires)
     url = reverse("media", kwargs={"expires": expires, "signature": signature, "key": key})
     return url + ("?download=1" if attachment else "")
+
+
+def _storage_url(key: str, expires: int, attachment: bool) -> str:
+    params = {"ResponseContentDisposition": "attachment"} if attachment else {}
+    signer = getattr(default_storage, "cloudfront_signer", None)
+    domain = getattr(default_storage, "custom_domain", None)
+    if domain and signer:
+        # Signed here rather than by storage.url() so the expiry is exactly `expires`.
+        query = f"?{urlencode(params)}" if params else ""
+        protocol = getattr(default_storage, "url_protocol", "https:")
+        url = f"{protocol}//{domain}/{filepath_to_uri(key)}{query}"
+        return str(signer.generate_presigned_url(url, date_less_than=_utc(expires)))
+    ttl = max(1, expires - int(time.time()))
+    return default_storage.url(key, parameters=params or None, expire=ttl)  # type: ignore[call-arg]
+
+
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
 
 
 def verify_media_signature(key: str, expires: int, signature: str) -> bool:
     if expires < time.time():
         return False
-    return hmac.compare_digest(_signature(scope_of(key), expires), signature)
+    return hmac.compare_digest(_signature(key, expires), signature)

@@ -1,20 +1,26 @@
-"""Private media behind signed, expiring URLs, with HTTP Range support (seeking, HLS)."""
+"""Private media behind signed, expiring URLs, with HTTP Range support (seeking, HLS byte ranges).
+
+A URL's signature covers exactly one key. HLS playlists and the storyboard's WebVTT are served
+rewritten (videos/hls.py): each file they name becomes a URL signed for exactly that file, with
+the same expiry, on whichever storage is configured (this view, S3 presigned, CloudFront)."""
 
 import mimetypes
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
+from asgiref.sync import sync_to_async
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
 
 from config.api import error_response
 from config.errors import ErrorCode
+from videos import hls
 from videos.errors import VideoErrorCode
 from videos.metrics import MEDIA_RESPONSE, media_kind
-from videos.storage import verify_media_signature
+from videos.storage import media_url, served_by_app, verify_media_signature
 
 CONTENT_TYPES = {
     ".mp4": "video/mp4",
@@ -51,17 +57,36 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return (start, end) if start <= end and start < size else None
 
 
-def _slice(handle: File, start: int, length: int) -> Iterator[bytes]:
+async def _chunks(handle: File, start: int, length: int) -> AsyncIterator[bytes]:
+    """`length` bytes from `start`, read chunk by chunk in a worker thread. An async iterator on
+    purpose: Django's ASGI handler reads a sync iterator whole into memory before sending it."""
+    read = sync_to_async(handle.read, thread_sensitive=False)
     try:
-        handle.seek(start)
+        await sync_to_async(handle.seek, thread_sensitive=False)(start)
         while length > 0:
-            data = handle.read(min(CHUNK, length))
+            data = await read(min(CHUNK, length))
             if not data:
                 break
             length -= len(data)
             yield data
     finally:
-        handle.close()
+        await sync_to_async(handle.close, thread_sensitive=False)()
+
+
+def _rewritten(key: str, expires: int) -> HttpResponse:
+    """A playlist or storyboard whose every file name is signed for exactly that file. Served
+    whole (small text; Range is ignored, which RFC 9110 allows) and never cached: it holds URLs
+    that expire with this one."""
+    try:
+        with default_storage.open(key, "rb") as handle:
+            text = handle.read().decode()
+    except (FileNotFoundError, OSError):
+        return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
+    body = hls.rewrite(text, key=key, sign=lambda sibling: media_url(sibling, expires=expires))
+    response = HttpResponse(body, content_type=_content_type(key))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -82,6 +107,8 @@ def _media(
         return error_response(
             VideoErrorCode.INVALID_SIGNATURE, "This media link is invalid or has expired.", 403
         )
+    if served_by_app(key):
+        return _rewritten(key, expires)
     try:
         size = default_storage.size(key)
         handle = default_storage.open(key, "rb")
@@ -89,7 +116,7 @@ def _media(
         return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
 
     content_type = _content_type(key)
-    response: HttpResponse | StreamingHttpResponse | FileResponse
+    response: HttpResponse | StreamingHttpResponse
     range_header = request.headers.get("Range")
     if range_header:
         byte_range = _byte_range(range_header, size)
@@ -102,12 +129,12 @@ def _media(
             return response
         start, end = byte_range
         response = StreamingHttpResponse(
-            _slice(handle, start, end - start + 1), status=206, content_type=content_type
+            _chunks(handle, start, end - start + 1), status=206, content_type=content_type
         )
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     else:
-        response = FileResponse(handle, content_type=content_type)
+        response = StreamingHttpResponse(_chunks(handle, 0, size), content_type=content_type)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"

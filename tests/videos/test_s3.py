@@ -2,12 +2,15 @@
 
 import base64
 import hashlib
+import hmac
 import json
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.files.base import ContentFile
@@ -66,7 +69,8 @@ def _cloudfront_b64decode(value: str) -> bytes:
     return base64.b64decode(value.replace("-", "+").replace("_", "=").replace("~", "/"))
 
 
-def test_cloudfront_signed_urls_verify_with_the_public_key(s3, settings):
+def use_cloudfront(settings, domain: str = "cdn.example.com") -> rsa.RSAPublicKey:
+    """S3 behind CloudFront with a fresh key pair; returns the public key to verify with."""
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private_key.private_bytes(
         serialization.Encoding.PEM,
@@ -75,7 +79,7 @@ def test_cloudfront_signed_urls_verify_with_the_public_key(s3, settings):
     ).decode()
     options = {
         **settings.STORAGES["default"]["OPTIONS"],
-        "custom_domain": "cdn.example.com",
+        "custom_domain": domain,
         "cloudfront_key_id": "K2JCJMDEHXQW5F",
         "cloudfront_key": pem,
     }
@@ -83,27 +87,80 @@ def test_cloudfront_signed_urls_verify_with_the_public_key(s3, settings):
         **settings.STORAGES,
         "default": {**settings.STORAGES["default"], "OPTIONS": options},
     }
-    settings.MEDIA_URL_TTL = 600
-    url = storage.media_url("videos/abc/hls/master.m3u8")
-    parts = urlsplit(url)
-    assert parts.netloc == "cdn.example.com" and parts.path == "/videos/abc/hls/master.m3u8"
-    query = parse_qs(parts.query)
-    assert query["Key-Pair-Id"] == ["K2JCJMDEHXQW5F"]
-    expires = int(query["Expires"][0])
+    return private_key.public_key()
+
+
+def cloudfront_verifies(public_key: rsa.RSAPublicKey, url: str, resource: str) -> bool:
+    """Whether `url`'s canned-policy signature is valid for `resource` (a URL without query)."""
+    query = parse_qs(urlsplit(url).query)
     policy = json.dumps(
         {
             "Statement": [
                 {
-                    "Resource": "https://cdn.example.com/videos/abc/hls/master.m3u8",
-                    "Condition": {"DateLessThan": {"AWS:EpochTime": expires}},
+                    "Resource": resource,
+                    "Condition": {"DateLessThan": {"AWS:EpochTime": int(query["Expires"][0])}},
                 }
             ]
         },
         separators=(",", ":"),
     ).encode()
-    private_key.public_key().verify(
-        _cloudfront_b64decode(query["Signature"][0]), policy, padding.PKCS1v15(), hashes.SHA1()
-    )
-    import time
+    signature = _cloudfront_b64decode(query["Signature"][0])
+    try:
+        public_key.verify(signature, policy, padding.PKCS1v15(), hashes.SHA1())
+    except InvalidSignature:
+        return False
+    return query["Key-Pair-Id"] == ["K2JCJMDEHXQW5F"]
 
+
+def test_cloudfront_signed_urls_verify_with_the_public_key(s3, settings):
+    public_key = use_cloudfront(settings)
+    settings.MEDIA_URL_TTL = 600
+    url = storage.media_url("videos/abc/poster.jpg")
+    parts = urlsplit(url)
+    assert parts.netloc == "cdn.example.com" and parts.path == "/videos/abc/poster.jpg"
+    assert cloudfront_verifies(public_key, url, "https://cdn.example.com/videos/abc/poster.jpg")
+    # for exactly that file: neither the original nor the folder
+    assert not cloudfront_verifies(public_key, url, "https://cdn.example.com/videos/abc/original")
+    assert not cloudfront_verifies(public_key, url, "https://cdn.example.com/videos/abc/*")
+    expires = int(parse_qs(parts.query)["Expires"][0])
     assert 0 < expires - time.time() <= 601
+
+
+def test_cloudfront_url_expires_exactly_when_asked(s3, settings):
+    public_key = use_cloudfront(settings)
+    expires = int(time.time()) + 123
+    url = storage.media_url("videos/abc/hls/sd.m4s", expires=expires)
+    assert parse_qs(urlsplit(url).query)["Expires"] == [str(expires)]
+    assert cloudfront_verifies(public_key, url, "https://cdn.example.com/videos/abc/hls/sd.m4s")
+
+
+def test_playlists_and_storyboards_stay_on_the_app_with_s3(s3, settings):
+    """Their text names sibling files; the app serves them rewritten (tests/videos/test_hls.py)."""
+    for key in ("videos/abc/hls/master.m3u8", "videos/abc/storyboard/storyboard.vtt"):
+        assert storage.media_url(key).startswith("/media/")
+    assert storage.media_url("videos/abc/hls/sd.m4s").startswith(s3_url_prefix(settings))
+
+
+def s3_signature_verifies(url: str, resource: str) -> bool:
+    """Whether a presigned GET (query-string auth, as botocore signs for this endpoint) is valid
+    for `resource` ("/bucket/key"). moto's server does not check signatures: we do, with the
+    test credentials."""
+    query = parse_qs(urlsplit(url).query)
+    assert query["AWSAccessKeyId"] == [CREDENTIALS["access_key"]]
+    string_to_sign = f"GET\n\n\n{query['Expires'][0]}\n{resource}".encode()
+    digest = hmac.new(CREDENTIALS["secret_key"].encode(), string_to_sign, hashlib.sha1).digest()
+    return hmac.compare_digest(base64.b64encode(digest).decode(), query["Signature"][0])
+
+
+def test_presigned_urls_are_for_exactly_one_key(s3, settings):
+    _, bucket = s3
+    expires = int(time.time()) + 300
+    url = storage.media_url("videos/abc/poster.jpg", expires=expires)
+    assert parse_qs(urlsplit(url).query)["Expires"][0] in (str(expires), str(expires + 1))
+    assert s3_signature_verifies(url, f"/{bucket}/videos/abc/poster.jpg")
+    assert not s3_signature_verifies(url, f"/{bucket}/videos/abc/original")
+
+
+def s3_url_prefix(settings) -> str:
+    options = settings.STORAGES["default"]["OPTIONS"]
+    return f"{options['endpoint_url']}/{options['bucket_name']}/"
