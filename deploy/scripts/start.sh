@@ -17,8 +17,14 @@ case "$role" in
   web)
     # --no-proxy-headers: uvicorn would otherwise take X-Forwarded-For from any loopback client;
     # the application trusts forwarded addresses only as TRUSTED_PROXY_COUNT says.
-    exec "$python" -m uvicorn config.asgi:application --host "${HOST:-0.0.0.0}" \
-      --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off \
+    # WEB_SOCKET_FD: a socket someone else listens on (make run's supervisord passes fd 0 to
+    # each of its WEB_CONCURRENCY processes); otherwise uvicorn binds and forks its own.
+    if [ -n "${WEB_SOCKET_FD:-}" ]; then
+      set -- --fd "$WEB_SOCKET_FD" --workers 1
+    else
+      set -- --host "${HOST:-0.0.0.0}" --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}"
+    fi
+    exec "$python" -m uvicorn config.asgi:application "$@" --no-access-log --lifespan off \
       --no-proxy-headers --log-config deploy/uvicorn-logging.json
     ;;
   worker)
