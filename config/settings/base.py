@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that varies is read from the environment."""
 
 import os
+import tempfile
 from datetime import timedelta
 from typing import Any
 
@@ -132,6 +133,7 @@ DRAMATIQ_BROKER: dict[str, Any] = {
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "processing.middleware.RequestContext",
+        "processing.worker_boot.WorkerProcessBoot",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
@@ -240,6 +242,11 @@ VOICE_OVER_MAX_BYTES = env.int("VOICE_OVER_MAX_BYTES", default=100 * 1024**2)
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
 # A running job whose heartbeat is older than this is taken as dead (requeued or failed).
 PROCESSING_STALE_SECONDS = env.int("PROCESSING_STALE_SECONDS", default=120)
+# Every job's working folder is made here, so the sweeper and a starting worker can remove the
+# folders of jobs whose worker died (processing.jobs.job_workdirs_sweep).
+JOB_WORK_DIR = env("JOB_WORK_DIR", default="") or os.path.join(
+    tempfile.gettempdir(), "video-service-jobs"
+)
 # Exports (a coached MP4 with drawings burned in): at most this many queued or running per user.
 EXPORT_MAX_ACTIVE_PER_USER = env.int("EXPORT_MAX_ACTIVE_PER_USER", default=3)
 EXPORT_CRF = env.int("EXPORT_CRF", default=20)
