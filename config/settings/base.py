@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that varies is read from the environment."""
 
+import hashlib
 import os
 import tempfile
 from datetime import timedelta
@@ -107,13 +108,29 @@ if MONGODB_URL:
     }
 DATABASE_ROUTERS = ["config.routers.AnnotationsRouter"]
 
+# --- Instance: the names of this deployment's keys and queues in a shared Redis --------------
+# Processes that share a database are one instance; two checkouts or deployments on one Redis
+# never take each other's jobs, cache entries or WebSocket groups. Set INSTANCE_NAME when the
+# processes of one instance reach the database by different URLs.
+_database = DATABASES["default"]
+_database_identity = "|".join(
+    str(_database.get(key) or "") for key in ("ENGINE", "HOST", "PORT", "NAME")
+)
+INSTANCE_NAME = env("INSTANCE_NAME", default="") or (
+    "db-" + hashlib.sha256(_database_identity.encode()).hexdigest()[:10]
+)
+KEY_NAMESPACE = f"video-service-{INSTANCE_NAME}"
+# What the broker namespace was before it derived from the instance: `start.sh migrate` moves
+# messages still queued there (manage.py move_queued_messages).
+LEGACY_BROKER_NAMESPACE = "video-service"
+
 # --- Redis: cache, rate limits, broker, channel layer ----------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="video-service"),
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="") or KEY_NAMESPACE,
         "OPTIONS": {
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
@@ -123,14 +140,17 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="video-service")},
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": env("CHANNELS_PREFIX", default="") or KEY_NAMESPACE,
+        },
     }
 }
 DRAMATIQ_BROKER: dict[str, Any] = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
     "OPTIONS": {
         "url": env("BROKER_URL", default="") or REDIS_URL,
-        "namespace": env("BROKER_NAMESPACE", default="video-service"),
+        "namespace": env("BROKER_NAMESPACE", default="") or KEY_NAMESPACE,
         # A worker silent this long is dead: its unacknowledged messages are delivered again.
         "heartbeat_timeout": env.int("BROKER_HEARTBEAT_TIMEOUT_MS", default=60_000),
         # Out of a million broker commands, how many also run that clean-up.

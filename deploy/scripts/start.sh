@@ -41,6 +41,8 @@ case "$role" in
   migrate)
     "$python" manage.py migrate --noinput
     "$python" manage.py migrate_annotations_store
+    # jobs queued under the broker's older namespace move to this instance's (before workers)
+    "$python" manage.py move_queued_messages
     exec "$python" manage.py sync_roles
     ;;
   sweeper)
