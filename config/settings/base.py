@@ -146,28 +146,40 @@ CHANNEL_LAYERS = {
         },
     }
 }
-DRAMATIQ_BROKER: dict[str, Any] = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {
-        "url": env("BROKER_URL", default="") or REDIS_URL,
-        "namespace": env("BROKER_NAMESPACE", default="") or KEY_NAMESPACE,
-        # A worker silent this long is dead: its unacknowledged messages are delivered again.
-        "heartbeat_timeout": env.int("BROKER_HEARTBEAT_TIMEOUT_MS", default=60_000),
-        # Out of a million broker commands, how many also run that clean-up.
-        "maintenance_chance": env.int("BROKER_MAINTENANCE_CHANCE", default=1000),
-    },
-    # Listed by hand: django-dramatiq's default names dramatiq.middleware.Prometheus, which
-    # dramatiq 2 no longer has.
-    "MIDDLEWARE": [
-        "dramatiq.middleware.AgeLimit",
-        "dramatiq.middleware.TimeLimit",
-        "dramatiq.middleware.Callbacks",
-        "dramatiq.middleware.Retries",
-        "django_dramatiq.middleware.DbConnectionsMiddleware",
-        "processing.middleware.RequestContext",
-        "processing.worker_boot.WorkerProcessBoot",
-    ],
-}
+# Listed by hand: django-dramatiq's default names dramatiq.middleware.Prometheus, which
+# dramatiq 2 no longer has.
+_BROKER_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "processing.middleware.RequestContext",
+    "processing.worker_boot.WorkerProcessBoot",
+]
+BROKER_URL = env("BROKER_URL", default="") or REDIS_URL
+DRAMATIQ_BROKER: dict[str, Any]
+if BROKER_URL.startswith(("amqp://", "amqps://")):
+    # RabbitMQ, for production: durable queues, persistent messages, and a send returns only
+    # once the broker has confirmed it. Queues carry no namespace: one virtual host per instance.
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+        "OPTIONS": {"url": BROKER_URL, "confirm_delivery": True},
+        "MIDDLEWARE": _BROKER_MIDDLEWARE,
+    }
+else:
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.redis.RedisBroker",
+        "OPTIONS": {
+            "url": BROKER_URL,
+            "namespace": env("BROKER_NAMESPACE", default="") or KEY_NAMESPACE,
+            # A worker silent this long is dead: its unacknowledged messages are delivered again.
+            "heartbeat_timeout": env.int("BROKER_HEARTBEAT_TIMEOUT_MS", default=60_000),
+            # Out of a million broker commands, how many also run that clean-up.
+            "maintenance_chance": env.int("BROKER_MAINTENANCE_CHANCE", default=1000),
+        },
+        "MIDDLEWARE": _BROKER_MIDDLEWARE,
+    }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 # --- Files -------------------------------------------------------------------------------------
