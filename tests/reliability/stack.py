@@ -25,25 +25,74 @@ def wait_for(predicate, seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
+class PrivateRedis:
+    """A redis-server of the test's own (restarting the machine's would hurt others), which the
+    test may stop and start again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.port = workdir, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--dir", str(self.workdir), "--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: _pings(self.url), 20, "the private redis-server")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
 @contextlib.contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
-    """A redis-server of this test's own (restarting the machine's would hurt others); its URL."""
-    port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [
-            *("redis-server", "--bind", "127.0.0.1", "--port", str(port)),
-            *("--dir", str(workdir), "--save", "", "--appendonly", "no"),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    """A running PrivateRedis for the block; its URL."""
+    server = PrivateRedis(workdir)
+    server.start()
     try:
-        wait_for(lambda: _pings(url), 20, "the private redis-server")
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def web_server(workdir: Path, **env: str) -> Iterator[str]:
+    """`start.sh web` (one uvicorn process) on a free port with `env`; its base URL."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "PYTHON": str(ROOT / ".venv/bin/python"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "PROMETHEUS_MULTIPROC_DIR": "",
+        "MEDIA_ROOT": str(workdir / "media"),
+        **env,
+    }
+    url = f"http://127.0.0.1:{port}"
+    with (workdir / "web.log").open("wb") as log:
+        process = subprocess.Popen(
+            ["deploy/scripts/start.sh", "web"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: http_status(f"{url}/health") == 200, 120, "the web server")
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=30)
 
 
 def _pings(url: str) -> bool:
