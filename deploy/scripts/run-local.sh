@@ -80,6 +80,8 @@ trap stop INT TERM EXIT
 export WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 echo "Serving http://127.0.0.1:${PORT}/ with ${WEB_CONCURRENCY} web processes, a worker, the" \
   "sweeper and the watchdog; each restarts when it dies (Ctrl-C stops them all)."
-"${SUPERVISORD:-.venv/bin/supervisord}" -c deploy/supervisord.conf &
+supervisord="${SUPERVISORD:-.venv/bin/supervisord}"
+[ -x "$supervisord" ] || { echo "$supervisord is missing: pip install -r requirements/base.txt" >&2; exit 1; }
+"$supervisord" -c deploy/supervisord.conf &
 supervisor=$!
 wait "$supervisor"
