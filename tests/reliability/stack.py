@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psutil
@@ -68,13 +68,12 @@ def web_server(workdir: Path, **env: str) -> Iterator[str]:
     """`start.sh web` (one uvicorn process) on a free port with `env`; its base URL."""
     port = free_port()
     environment = {
-        **os.environ,
+        **without_metrics_dir(os.environ),
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "PYTHON": str(ROOT / ".venv/bin/python"),
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
-        "PROMETHEUS_MULTIPROC_DIR": "",
         "MEDIA_ROOT": str(workdir / "media"),
         **env,
     }
@@ -93,6 +92,12 @@ def web_server(workdir: Path, **env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def without_metrics_dir(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without PROMETHEUS_MULTIPROC_DIR (set, even empty, prometheus_client
+    writes its files to that folder: empty is the working directory)."""
+    return {k: v for k, v in environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
 
 
 def _pings(url: str) -> bool:
@@ -118,7 +123,7 @@ class LocalStack:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / "run.log"
         self.env = {
-            **os.environ,
+            **without_metrics_dir(os.environ),
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "PORT": str(self.port),
             "RUN_DIR": str(workdir / "run"),
@@ -128,7 +133,6 @@ class LocalStack:
             "JOB_WORK_DIR": str(workdir / "jobs"),
             "FILE_UPLOAD_TEMP_DIR": "",
             "CLAMAV_ADDRESS": "",
-            "PROMETHEUS_MULTIPROC_DIR": "",
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
