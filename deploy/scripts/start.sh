@@ -13,6 +13,13 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ] && [ "${METRICS_WIPE:-1}" = 1 ]; then
   mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 fi
 
+# Under make run's supervisord (which sets SUPERVISOR_ENABLED) a role dies with it: even a
+# kill -9 of supervisord leaves no process behind.
+die_with_parent=""
+if [ -n "${SUPERVISOR_ENABLED:-}" ] && command -v setpriv >/dev/null; then
+  die_with_parent="setpriv --pdeathsig TERM"
+fi
+
 case "$role" in
   web)
     # --no-proxy-headers: uvicorn would otherwise take X-Forwarded-For from any loopback client;
@@ -24,7 +31,7 @@ case "$role" in
     else
       set -- --host "${HOST:-0.0.0.0}" --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}"
     fi
-    exec "$python" -m uvicorn config.asgi:application "$@" --no-access-log --lifespan off \
+    exec $die_with_parent "$python" -m uvicorn config.asgi:application "$@" --no-access-log --lifespan off \
       --no-proxy-headers --log-config deploy/uvicorn-logging.json
     ;;
   worker)
@@ -35,7 +42,7 @@ case "$role" in
         --port "${WORKER_METRICS_PORT:-9191}" &
     fi
     # --skip-logging: the worker processes log through Django's JSON logging, not dramatiq's format
-    exec "$python" manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
+    exec $die_with_parent "$python" manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
       --threads "${WORKER_THREADS:-2}" --worker-shutdown-timeout "${WORKER_SHUTDOWN_MS:-600000}"
     ;;
   migrate)
@@ -46,10 +53,10 @@ case "$role" in
     exec "$python" manage.py sync_roles
     ;;
   sweeper)
-    exec "$python" manage.py sweep_uploads --every 60
+    exec $die_with_parent "$python" manage.py sweep_uploads --every 60
     ;;
   watchdog)
-    exec "$python" manage.py processing_watchdog --every 30
+    exec $die_with_parent "$python" manage.py processing_watchdog --every 30
     ;;
   *)
     echo "usage: start.sh web|worker|migrate|sweeper|watchdog" >&2

@@ -49,3 +49,14 @@ def test_killed_roles_come_back_and_ctrl_c_stops_everything(tmp_path):
         assert stack.process is not None and stack.process.returncode is not None
         wait_for(lambda: not any(alive(p.pid) for p in everything), 60, "every process to stop")
     assert stack.health() == 0  # nothing listens any more
+
+
+def test_a_killed_supervisor_leaves_no_process_behind(tmp_path):
+    with private_redis(tmp_path / "redis") as redis_url, LocalStack(tmp_path, redis_url) as stack:
+        supervisor = stack.supervisor()
+        everything = stack.descendants()
+        supervisor.send_signal(signal.SIGKILL)
+        # each role dies with it (start.sh: setpriv --pdeathsig), and make run's script ends
+        wait_for(lambda: not any(alive(p.pid) for p in everything), 60, "every process to stop")
+        assert stack.process is not None
+        stack.process.wait(timeout=30)
