@@ -129,6 +129,9 @@ def test_compose_dockerfile_and_k8s_agree():
         assert containers(doc)[0]["args"][0] == "deploy/scripts/start.sh"
     for role in ROLES:
         assert re.search(rf"^\s+{role}\)$", start, re.M), f"start.sh has no {role} role"
+    # a release's migrate moves messages left under the broker's older namespace
+    migrate = start.split("  migrate)")[1].split(";;")[0]
+    assert "manage.py move_queued_messages" in migrate
     # `make run` starts the same roles through the same script (no command of its own): it
     # migrates itself, then its supervisor runs (and restarts) each long-running role
     run_local = (ROOT / "deploy/scripts/run-local.sh").read_text()
