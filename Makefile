@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench services assets migrate clean
+.PHONY: run test lint bench loadtest services assets migrate clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -64,3 +64,10 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m tests.bench.bench_transcode --seconds $${BENCH_TRANSCODE_SECONDS:-30}
 	$(PY) -m tests.bench.bench_realtime --events $${BENCH_REALTIME_EVENTS:-200}
 	$(PY) -m tests.bench.bench_export --seconds $${BENCH_EXPORT_SECONDS:-30}
+
+## A bounded load test against make run's stack, started on a free port with its own Redis and
+## SQLite (LOADTEST_URL: a running server instead); exits 1 on any server error. A 5 s version
+## runs in make test (tests/reliability/test_load.py).
+loadtest: $(VENV)/.dev-installed
+	$(PY) -m tests.reliability.loadtest --clients $${LOADTEST_CLIENTS:-20} \
+	  --seconds $${LOADTEST_SECONDS:-30} $${LOADTEST_URL:+--url $$LOADTEST_URL}

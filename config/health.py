@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 
-import dramatiq
 import redis
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -18,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from config.api import error_response
 from config.errors import ErrorCode
 from config.metrics import READINESS_FAILURES, web_registry
+from processing.broker import broker_ping
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +44,7 @@ def _check_redis() -> None:
 
 
 def _check_broker() -> None:
-    broker = dramatiq.get_broker()
-    client = getattr(broker, "client", None)
-    if client is None:
-        raise RuntimeError(f"unexpected broker {type(broker).__name__}")
-    client.ping()
+    broker_ping()  # Redis or RabbitMQ
 
 
 def _check_storage() -> None:

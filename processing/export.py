@@ -218,8 +218,14 @@ def run_export(*, job_id: str) -> None:
     job = (
         ProcessingJob.objects.select_related("video").filter(pk=job_id, kind=JobKind.EXPORT).first()
     )
-    if job is None or job.state not in ACTIVE:
-        return  # deleted, or done by an earlier delivery
+    if job is None:  # deleted meanwhile, or a message of another instance sharing the broker
+        logger.warning(
+            "export for an unknown export job; acknowledged, nothing done",
+            extra={"job_id": str(job_id)},
+        )
+        return
+    if job.state not in ACTIVE:
+        return  # done by an earlier delivery
     # Cancelled means the video is being deleted: its folder, exports included, goes with it.
     with job_run(
         job,

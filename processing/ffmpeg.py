@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -40,6 +41,10 @@ MAX_PIXELS = 3840 * 2160
 MAX_ALLOC_BYTES = 1024**3  # no single allocation of a hostile file's making may exceed this
 LOG_TAIL_LINES = 40
 PROGRESS_OPTIONS = ["-progress", "pipe:1", "-nostats"]
+# A child is SIGKILLed by the kernel when the thread that started it dies (a worker killed with
+# -9 leaves no ffmpeg encoding on). setpriv (util-linux) sets it between fork and exec, where
+# Python's preexec_fn is unsafe in a threaded worker. Linux only; elsewhere children run as is.
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
 
 
 class MediaError(Exception):
@@ -90,13 +95,14 @@ def run(
     on_stdout_line: Callable[[str], None] | None = None,
     stderr_to_stdout: bool = False,
 ) -> str:
-    """Run argv in its own process group; kill the whole group on timeout. Returns stdout.
+    """Run argv in its own process group; kill the whole group on timeout, and the process
+    when the calling thread dies (DIE_WITH_PARENT). Returns stdout.
 
     stderr is kept as a bounded tail for error messages; stdout lines may be streamed to a
     callback (ffmpeg's -progress pipe:1).
     """
     process = subprocess.Popen(
-        list(argv),
+        [*DIE_WITH_PARENT, *argv],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if stderr_to_stdout else subprocess.PIPE,

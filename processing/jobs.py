@@ -8,7 +8,6 @@ other's decisions.
 
 import logging
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from processing import clamav, metrics
 from processing.errors import ProcessingErrorCode
 from processing.ffmpeg import MediaError
 from processing.models import JobKind, JobState, ProcessingJob
+from processing.workdirs import workdir_create
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def job_run(
     context = bind_log_context(job_id=str(job.pk), video_id=str(job.video_id))
     _record_request_id(job)
     logger.info(f"{job.kind} started", extra={"attempt": job.attempts})
-    workdir = Path(tempfile.mkdtemp(prefix=f"{prefix}-{job.pk}-"))
+    workdir = workdir_create(job_id=job.pk, prefix=prefix)
     try:
         yield JobRun(job, workdir)
         job_finish(job, JobState.SUCCEEDED)

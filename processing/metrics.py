@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import dramatiq
+from dramatiq.brokers.redis import RedisBroker
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from processing.broker import queue_depths
 from processing.models import JobState, ProcessingJob
 
 logger = logging.getLogger(__name__)
@@ -83,13 +85,14 @@ class SharedStateCollector(Collector):
             "Age of the oldest message waiting in the broker (0 when the queue is empty).",
             labels=["queue"],
         )
+        for queue, messages in queue_depths(QUEUES).items():
+            depth.add_metric([queue], messages)
         broker = dramatiq.get_broker()
-        client = getattr(broker, "client", None)
-        if client is not None:
+        if isinstance(broker, RedisBroker):  # RabbitMQ tells no ages (without its HTTP API)
             for queue in QUEUES:
-                key = f"{broker.namespace}:{queue}"  # type: ignore[attr-defined]
-                depth.add_metric([queue], client.hlen(f"{key}.msgs"))
-                oldest.add_metric([queue], _oldest_age(client, key))
+                oldest.add_metric(
+                    [queue], _oldest_age(broker.client, f"{broker.namespace}:{queue}")
+                )
         yield depth
         yield oldest
 

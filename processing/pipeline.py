@@ -51,8 +51,14 @@ LIMITS = {"max_fps": 240}
 
 def process_video(*, video_id: str) -> None:
     video = Video.objects.filter(pk=video_id).first()
-    if video is None or video.status not in IN_FLIGHT_STATUSES:
-        return  # deleted meanwhile, or another delivery already finished it
+    if video is None:  # deleted meanwhile, or a message of another instance sharing the broker
+        logger.warning(
+            "processing for an unknown video; acknowledged, nothing done",
+            extra={"video_id": str(video_id)},
+        )
+        return
+    if video.status not in IN_FLIGHT_STATUSES:
+        return  # another delivery already finished it
     job = job_live_or_create(video_id=video.pk, kind=JobKind.TRANSCODE)
     with job_run(
         job,

@@ -4,6 +4,7 @@ A ProcessingJob of kind `voice_over` (options.annotation_id) runs it: claimed, h
 retried and watched like the pipeline's; the annotation changes through annotations.services.
 """
 
+import logging
 import shutil
 import time
 from functools import partial
@@ -19,11 +20,19 @@ from processing.jobs import JobRun, job_live_or_create, job_run
 from processing.models import JobKind, ProcessingJob
 from videos.storage import LocalFile
 
+logger = logging.getLogger(__name__)
+
 
 def process_voice_over(*, annotation_id: str) -> None:
     annotation = Annotation.objects.filter(pk=annotation_id).first()
-    if annotation is None or annotation.audio_status != AudioStatus.PROCESSING:
-        return  # deleted meanwhile, or done by an earlier delivery
+    if annotation is None:  # deleted meanwhile, or a message of another instance sharing the broker
+        logger.warning(
+            "voice-over for an unknown annotation; acknowledged, nothing done",
+            extra={"annotation_id": str(annotation_id)},
+        )
+        return
+    if annotation.audio_status != AudioStatus.PROCESSING:
+        return  # done by an earlier delivery
     job = voice_over_job(annotation)
     # Cancelled means the video is being deleted: its voice-over files go with its folder.
     with job_run(

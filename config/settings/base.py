@@ -1,6 +1,8 @@
 """Settings shared by every environment. Everything that varies is read from the environment."""
 
+import hashlib
 import os
+import tempfile
 from datetime import timedelta
 from typing import Any
 
@@ -83,6 +85,18 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is shared by several web processes, the worker, the sweeper and the
+    # watchdog: WAL lets readers run beside the one writer, a write transaction takes its lock
+    # when it begins (IMMEDIATE: waited for, never a "database is locked" halfway through), and
+    # a writer waits up to `timeout` seconds for another to finish.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MONGODB_URL = env("MONGODB_URL", default="")
@@ -94,13 +108,29 @@ if MONGODB_URL:
     }
 DATABASE_ROUTERS = ["config.routers.AnnotationsRouter"]
 
+# --- Instance: the names of this deployment's keys and queues in a shared Redis --------------
+# Processes that share a database are one instance; two checkouts or deployments on one Redis
+# never take each other's jobs, cache entries or WebSocket groups. Set INSTANCE_NAME when the
+# processes of one instance reach the database by different URLs.
+_database = DATABASES["default"]
+_database_identity = "|".join(
+    str(_database.get(key) or "") for key in ("ENGINE", "HOST", "PORT", "NAME")
+)
+INSTANCE_NAME = env("INSTANCE_NAME", default="") or (
+    "db-" + hashlib.sha256(_database_identity.encode()).hexdigest()[:10]
+)
+KEY_NAMESPACE = f"video-service-{INSTANCE_NAME}"
+# What the broker namespace was before it derived from the instance: `start.sh migrate` moves
+# messages still queued there (manage.py move_queued_messages).
+LEGACY_BROKER_NAMESPACE = "video-service"
+
 # --- Redis: cache, rate limits, broker, channel layer ----------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="video-service"),
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="") or KEY_NAMESPACE,
         "OPTIONS": {
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
@@ -110,30 +140,46 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="video-service")},
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": env("CHANNELS_PREFIX", default="") or KEY_NAMESPACE,
+        },
     }
 }
-DRAMATIQ_BROKER: dict[str, Any] = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {
-        "url": env("BROKER_URL", default="") or REDIS_URL,
-        "namespace": env("BROKER_NAMESPACE", default="video-service"),
-        # A worker silent this long is dead: its unacknowledged messages are delivered again.
-        "heartbeat_timeout": env.int("BROKER_HEARTBEAT_TIMEOUT_MS", default=60_000),
-        # Out of a million broker commands, how many also run that clean-up.
-        "maintenance_chance": env.int("BROKER_MAINTENANCE_CHANCE", default=1000),
-    },
-    # Listed by hand: django-dramatiq's default names dramatiq.middleware.Prometheus, which
-    # dramatiq 2 no longer has.
-    "MIDDLEWARE": [
-        "dramatiq.middleware.AgeLimit",
-        "dramatiq.middleware.TimeLimit",
-        "dramatiq.middleware.Callbacks",
-        "dramatiq.middleware.Retries",
-        "django_dramatiq.middleware.DbConnectionsMiddleware",
-        "processing.middleware.RequestContext",
-    ],
-}
+# Listed by hand: django-dramatiq's default names dramatiq.middleware.Prometheus, which
+# dramatiq 2 no longer has.
+_BROKER_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "processing.middleware.RequestContext",
+    "processing.worker_boot.WorkerProcessBoot",
+]
+BROKER_URL = env("BROKER_URL", default="") or REDIS_URL
+DRAMATIQ_BROKER: dict[str, Any]
+if BROKER_URL.startswith(("amqp://", "amqps://")):
+    # RabbitMQ, for production: durable queues, persistent messages, and a send returns only
+    # once the broker has confirmed it. Queues carry no namespace: one virtual host per instance.
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+        "OPTIONS": {"url": BROKER_URL, "confirm_delivery": True},
+        "MIDDLEWARE": _BROKER_MIDDLEWARE,
+    }
+else:
+    DRAMATIQ_BROKER = {
+        "BROKER": "dramatiq.brokers.redis.RedisBroker",
+        "OPTIONS": {
+            "url": BROKER_URL,
+            "namespace": env("BROKER_NAMESPACE", default="") or KEY_NAMESPACE,
+            # A worker silent this long is dead: its unacknowledged messages are delivered again.
+            "heartbeat_timeout": env.int("BROKER_HEARTBEAT_TIMEOUT_MS", default=60_000),
+            # Out of a million broker commands, how many also run that clean-up.
+            "maintenance_chance": env.int("BROKER_MAINTENANCE_CHANCE", default=1000),
+        },
+        "MIDDLEWARE": _BROKER_MIDDLEWARE,
+    }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 # --- Files -------------------------------------------------------------------------------------
@@ -240,6 +286,11 @@ VOICE_OVER_MAX_BYTES = env.int("VOICE_OVER_MAX_BYTES", default=100 * 1024**2)
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
 # A running job whose heartbeat is older than this is taken as dead (requeued or failed).
 PROCESSING_STALE_SECONDS = env.int("PROCESSING_STALE_SECONDS", default=120)
+# Every job's working folder is made here, so the sweeper and a starting worker can remove the
+# folders of jobs whose worker died (processing.jobs.job_workdirs_sweep).
+JOB_WORK_DIR = env("JOB_WORK_DIR", default="") or os.path.join(
+    tempfile.gettempdir(), "video-service-jobs"
+)
 # Exports (a coached MP4 with drawings burned in): at most this many queued or running per user.
 EXPORT_MAX_ACTIVE_PER_USER = env.int("EXPORT_MAX_ACTIVE_PER_USER", default=3)
 EXPORT_CRF = env.int("EXPORT_CRF", default=20)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make run`: migrate, create the admin from the environment, then run web + worker until Ctrl-C.
+# `make run`: migrate, create the admin from the environment, then run every role under
+# supervisord (deploy/supervisord.conf: each role restarted when it dies) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
-PORT="${PORT:-8000}"
-mkdir -p .run
+export PORT="${PORT:-8000}"
+# logs, sockets, metrics and a private Redis's files; a test points it at its own folder
+export RUN_DIR="${RUN_DIR:-$PWD/.run}"
+mkdir -p "$RUN_DIR"
 pids=()
 
 redis_answers() {  # $1: redis URL
@@ -31,9 +34,9 @@ else
       exit 1
     fi
   fi
-  echo "Starting a private redis-server on 127.0.0.1:6390 (data under .run/)."
-  redis-server --bind 127.0.0.1 --port 6390 --dir "$PWD/.run" --save "" --appendonly no \
-    --logfile "$PWD/.run/redis.log" &
+  echo "Starting a private redis-server on 127.0.0.1:6390 (data under $RUN_DIR)."
+  redis-server --bind 127.0.0.1 --port 6390 --dir "$RUN_DIR" --save "" --appendonly no \
+    --logfile "$RUN_DIR/redis.log" &
   pids+=($!)
   export REDIS_URL=redis://127.0.0.1:6390/0
   for _ in $(seq 50); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
@@ -60,26 +63,25 @@ start=deploy/scripts/start.sh
 
 # Metrics from every process (web and worker) are aggregated by the web's /metrics; the roles
 # share this folder, so it is wiped once here rather than by each role.
-export PROMETHEUS_MULTIPROC_DIR="$PWD/.run/metrics" METRICS_WIPE=0
+export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/metrics" METRICS_WIPE=0
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 stop() {
   trap - INT TERM EXIT
-  kill "${pids[@]}" 2>/dev/null || true
+  [ -n "${supervisor:-}" ] && kill -TERM "$supervisor" 2>/dev/null && wait "$supervisor"
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 
-# The same roles as the image runs, sized for one machine and bound to loopback.
-WORKER_PROCESSES=1 WORKER_THREADS=2 WORKER_METRICS_PORT=0 WORKER_SHUTDOWN_MS=10000 \
-  "$start" worker &
-pids+=($!)
-"$start" sweeper &
-pids+=($!)
-"$start" watchdog &
-pids+=($!)
-echo "Serving http://127.0.0.1:${PORT}/ (Ctrl-C stops the web server and the worker)"
-HOST=127.0.0.1 WEB_CONCURRENCY="${WEB_CONCURRENCY:-1}" "$start" web &
-pids+=($!)
-wait -n "${pids[@]}"
+# The same roles as the image runs (deploy/scripts/start.sh <role>, listed in the supervisor's
+# configuration), sized for one machine and bound to loopback.
+export WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
+echo "Serving http://127.0.0.1:${PORT}/ with ${WEB_CONCURRENCY} web processes, a worker, the" \
+  "sweeper and the watchdog; each restarts when it dies (Ctrl-C stops them all)."
+supervisord="${SUPERVISORD:-.venv/bin/supervisord}"
+[ -x "$supervisord" ] || { echo "$supervisord is missing: pip install -r requirements/base.txt" >&2; exit 1; }
+"$supervisord" -c deploy/supervisord.conf &
+supervisor=$!
+wait "$supervisor"

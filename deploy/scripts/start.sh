@@ -13,12 +13,25 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ] && [ "${METRICS_WIPE:-1}" = 1 ]; then
   mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 fi
 
+# Under make run's supervisord (which sets SUPERVISOR_ENABLED) a role dies with it: even a
+# kill -9 of supervisord leaves no process behind.
+die_with_parent=""
+if [ -n "${SUPERVISOR_ENABLED:-}" ] && command -v setpriv >/dev/null; then
+  die_with_parent="setpriv --pdeathsig TERM"
+fi
+
 case "$role" in
   web)
     # --no-proxy-headers: uvicorn would otherwise take X-Forwarded-For from any loopback client;
     # the application trusts forwarded addresses only as TRUSTED_PROXY_COUNT says.
-    exec "$python" -m uvicorn config.asgi:application --host "${HOST:-0.0.0.0}" \
-      --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off \
+    # WEB_SOCKET_FD: a socket someone else listens on (make run's supervisord passes fd 0 to
+    # each of its WEB_CONCURRENCY processes); otherwise uvicorn binds and forks its own.
+    if [ -n "${WEB_SOCKET_FD:-}" ]; then
+      set -- --fd "$WEB_SOCKET_FD" --workers 1
+    else
+      set -- --host "${HOST:-0.0.0.0}" --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}"
+    fi
+    exec $die_with_parent "$python" -m uvicorn config.asgi:application "$@" --no-access-log --lifespan off \
       --no-proxy-headers --log-config deploy/uvicorn-logging.json
     ;;
   worker)
@@ -29,19 +42,21 @@ case "$role" in
         --port "${WORKER_METRICS_PORT:-9191}" &
     fi
     # --skip-logging: the worker processes log through Django's JSON logging, not dramatiq's format
-    exec "$python" manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
+    exec $die_with_parent "$python" manage.py rundramatiq --skip-logging --processes "${WORKER_PROCESSES:-2}" \
       --threads "${WORKER_THREADS:-2}" --worker-shutdown-timeout "${WORKER_SHUTDOWN_MS:-600000}"
     ;;
   migrate)
     "$python" manage.py migrate --noinput
     "$python" manage.py migrate_annotations_store
+    # jobs queued under the broker's older namespace move to this instance's (before workers)
+    "$python" manage.py move_queued_messages
     exec "$python" manage.py sync_roles
     ;;
   sweeper)
-    exec "$python" manage.py sweep_uploads --every 60
+    exec $die_with_parent "$python" manage.py sweep_uploads --every 60
     ;;
   watchdog)
-    exec "$python" manage.py processing_watchdog --every 30
+    exec $die_with_parent "$python" manage.py processing_watchdog --every 30
     ;;
   *)
     echo "usage: start.sh web|worker|migrate|sweeper|watchdog" >&2

@@ -1,6 +1,7 @@
 """The deployment files: Kubernetes manifests validated offline against the Kubernetes schemas,
 and docker-compose.yml, the Dockerfile and k8s/ agreeing on commands, ports, variables, probes."""
 
+import configparser
 import re
 from pathlib import Path
 
@@ -98,6 +99,17 @@ def test_web_probes_and_the_autoscalers():
     assert {doc["metadata"]["name"] for doc in pdbs} == {"web", "worker"}
 
 
+def supervised_programs() -> dict[str, dict[str, str]]:
+    """make run's supervisor: {role: its program section} (program: or fcgi-program:)."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(ROOT / "deploy/supervisord.conf")
+    return {
+        section.split(":", 1)[1]: dict(config[section])
+        for section in config.sections()
+        if section.split(":", 1)[0] in ("program", "fcgi-program")
+    }
+
+
 def test_compose_dockerfile_and_k8s_agree():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     dockerfile = (ROOT / "Dockerfile").read_text()
@@ -117,12 +129,24 @@ def test_compose_dockerfile_and_k8s_agree():
         assert containers(doc)[0]["args"][0] == "deploy/scripts/start.sh"
     for role in ROLES:
         assert re.search(rf"^\s+{role}\)$", start, re.M), f"start.sh has no {role} role"
-    # `make run` starts the same roles through the same script (no command of its own)
+    # a release's migrate moves messages left under the broker's older namespace
+    migrate = start.split("  migrate)")[1].split(";;")[0]
+    assert "manage.py move_queued_messages" in migrate
+    # `make run` starts the same roles through the same script (no command of its own): it
+    # migrates itself, then its supervisor runs (and restarts) each long-running role
     run_local = (ROOT / "deploy/scripts/run-local.sh").read_text()
     assert "start=deploy/scripts/start.sh" in run_local
-    for role in ROLES:
-        assert re.search(rf'"\$start" {role}( |$)', run_local, re.M), f"make run skips {role}"
+    assert re.search(r'^"\$start" migrate$', run_local, re.M), "make run skips migrate"
+    assert "-c deploy/supervisord.conf" in run_local
     assert "manage.py rundramatiq" not in run_local and "uvicorn" not in run_local
+    supervised = supervised_programs()
+    assert set(supervised) == ROLES - {"migrate"}
+    for role, program in supervised.items():
+        assert program["command"] == f"deploy/scripts/start.sh {role}", role
+        assert program["autorestart"] == "true", role
+    # and containers are restarted by compose (Kubernetes Deployments always restart)
+    for role in ROLES - {"migrate"}:
+        assert compose["services"][role]["restart"] == "unless-stopped", role
 
     # ports
     assert "EXPOSE 8000" in dockerfile and "EXPOSE 9191" in dockerfile

@@ -1,4 +1,5 @@
-"""A worker SIGKILLed mid-transcode: the message is delivered again and the job completes once."""
+"""A worker SIGKILLed mid-transcode: its ffmpeg dies with it, its working folder is swept, the
+message is delivered again and the job completes once."""
 
 import contextlib
 import os
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from processing.models import JobState, ProcessingJob
+from processing.workdirs import workdirs_sweep
 from tests.factories import make_video
 from tests.media import make_clip
 from videos.models import ScanStatus, Video, VideoStatus
@@ -24,6 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def start_worker(media_root: Path) -> subprocess.Popen[bytes]:
+    """A real worker (one process, one thread) on the test database, broker and folders."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -35,6 +38,7 @@ def start_worker(media_root: Path) -> subprocess.Popen[bytes]:
         "BROKER_HEARTBEAT_TIMEOUT_MS": "4000",
         "BROKER_MAINTENANCE_CHANCE": "1000000",
         "PROCESSING_STALE_SECONDS": "2",
+        "JOB_WORK_DIR": settings.JOB_WORK_DIR,
     }
     return subprocess.Popen(
         [
@@ -65,6 +69,33 @@ def kill_tree(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
+def worker_process(worker: subprocess.Popen[bytes]) -> psutil.Process:
+    """The Dramatiq worker process (the child of the main one) that runs the jobs."""
+    wait_for(lambda: bool(psutil.Process(worker.pid).children()), 60, "the worker process")
+    return psutil.Process(worker.pid).children()[0]
+
+
+def ffmpegs_of(process: psutil.Process) -> list[psutil.Process]:
+    return [p for p in process.children(recursive=True) if "ffmpeg" in p.name()]
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture
+def job_work_dir(tmp_path, settings) -> Path:
+    settings.JOB_WORK_DIR = str(tmp_path / "jobs")
+    return tmp_path / "jobs"
+
+
+def transcoding(video: Video) -> bool:
+    return Video.objects.filter(pk=video.pk, progress__gt=0).exists()
+
+
 def wait_for(predicate, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -72,7 +103,9 @@ def wait_for(predicate, seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def test_sigkilled_worker_recovers_with_one_set_of_renditions(athlete, tmp_path, settings):
+def test_sigkilled_worker_recovers_with_one_set_of_renditions(
+    athlete, tmp_path, settings, job_work_dir
+):
     settings.VIDEO_LADDER = "hd:720:3000:120,sd:480:1500:60,mobile:240:500:30"
     clip = make_clip(tmp_path / "long.mp4", seconds=40, size="1280x720")
     video = make_video(
@@ -85,15 +118,22 @@ def test_sigkilled_worker_recovers_with_one_set_of_renditions(athlete, tmp_path,
     first = start_worker(media_root)
     try:
         assert send_processing(video_id=video.pk)
-        wait_for(
-            lambda: Video.objects.filter(pk=video.pk, progress__gt=0).exists(),
-            90,
-            "the first worker to start transcoding",
-        )
-        kill_tree(first)
+        wait_for(lambda: transcoding(video), 90, "the first worker to start transcoding")
+        # kill -9 of the process running the job (its ffmpeg is not killed here: the kernel must)
+        process = worker_process(first)
+        encoders = [p.pid for p in ffmpegs_of(process)]
+        assert encoders, "no ffmpeg under the worker"
+        process.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)  # Dramatiq's main process stops when a worker process dies
     finally:
         if first.poll() is None:
             kill_tree(first)
+    wait_for(lambda: all(gone(pid) for pid in encoders), 30, "the orphaned ffmpeg to die")
+    assert [folder.name.split("-p")[0] for folder in job_work_dir.iterdir()] == [
+        f"job-{ProcessingJob.objects.get(video=video).pk}"
+    ]
+    assert workdirs_sweep() == 1
+    assert list(job_work_dir.iterdir()) == []
     assert Video.objects.get(pk=video.pk).status == VideoStatus.PROCESSING
     second = start_worker(media_root)
     try:
@@ -118,3 +158,30 @@ def test_sigkilled_worker_recovers_with_one_set_of_renditions(athlete, tmp_path,
     assert sorted(video.renditions.values_list("quality", flat=True)) == ["hd", "mobile", "sd"]
     files = sorted(p.name for p in (media_root / "videos" / str(video.pk) / "renditions").iterdir())
     assert files == ["hd.mp4", "mobile.mp4", "sd.mp4"]
+
+
+def test_a_sigkilled_main_worker_process_takes_its_workers_and_ffmpeg_along(
+    athlete, tmp_path, job_work_dir
+):
+    clip = make_clip(tmp_path / "long.mp4", seconds=40, size="1280x720")
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        content=clip.read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
+    worker = start_worker(Path(settings.MEDIA_ROOT))
+    try:
+        assert send_processing(video_id=video.pk)
+        wait_for(lambda: transcoding(video), 90, "the worker to start transcoding")
+        process = worker_process(worker)
+        survivors = [process.pid, *(p.pid for p in ffmpegs_of(process))]
+        assert len(survivors) > 1, "no ffmpeg under the worker"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            kill_tree(worker)
+    wait_for(lambda: all(gone(pid) for pid in survivors), 30, "the orphans to die")
+    assert workdirs_sweep() == 1
+    assert list(job_work_dir.iterdir()) == []

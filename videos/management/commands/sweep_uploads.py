@@ -1,4 +1,5 @@
-"""Periodic upkeep of uploads: expire abandoned tus uploads, re-send stranded processing."""
+"""Periodic upkeep: expire abandoned tus uploads, re-send stranded processing, remove the
+working folders of jobs whose worker died."""
 
 import logging
 import time
@@ -6,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from processing.workdirs import workdirs_sweep
 from videos.services import uploads_expire, videos_enqueue_stranded
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class Command(BaseCommand):
                 resent = videos_enqueue_stranded()
                 if expired or resent:
                     logger.info("swept uploads", extra={"expired": expired, "resent": resent})
+                workdirs_sweep()
             except Exception:  # a sweep must never take the loop down; the next one retries
                 logger.exception("upload sweep failed")
             if every <= 0:

@@ -1,0 +1,111 @@
+"""With BROKER_URL=amqp://... the workers use RabbitMQ (durable queues, persistent messages,
+publisher confirms), and readiness and queue depth read it: a video processed once through it,
+on a virtual host of the test's own on the machine's RabbitMQ."""
+
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import dramatiq
+import pika  # noqa: F401  (RabbitMQ's client: requirements/base.txt)
+import pytest
+from django.test import Client
+from django.utils.module_loading import import_string
+from django_dramatiq.apps import DjangoDramatiqConfig
+from django_dramatiq.utils import load_middleware
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+from processing.broker import broker_ping, queue_depths
+from processing.models import JobState, ProcessingJob
+from tests.factories import make_video
+from tests.media import make_clip
+from tests.reliability.stack import wait_for
+from tests.reliability.test_instances import in_instance
+from videos.models import ScanStatus, Video, VideoStatus
+from videos.services import send_processing
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+BROKER_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps(settings.DRAMATIQ_BROKER))
+"""
+
+
+def rabbitmqctl(*args: str) -> str:
+    return subprocess.run(
+        ["rabbitmqctl", "-q", *args], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+
+
+@pytest.fixture
+def vhost_url() -> Iterator[str]:
+    vhost = f"video-service-test-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+def rabbitmq_broker(vhost_url) -> Iterator[RabbitmqBroker]:
+    """The broker the settings make of BROKER_URL=amqp://..., in place of the test's Redis one
+    (the actors move to it for the test, and back)."""
+    config = json.loads(in_instance(BROKER_SETTINGS, BROKER_URL=vhost_url))
+    assert config["BROKER"] == "dramatiq.brokers.rabbitmq.RabbitmqBroker"
+    assert config["OPTIONS"] == {"url": vhost_url, "confirm_delivery": True}
+    middleware = [
+        load_middleware(path, **DjangoDramatiqConfig.get_middleware_kwargs(path))
+        for path in config["MIDDLEWARE"]
+    ]
+    broker = import_string(config["BROKER"])(middleware=middleware, **config["OPTIONS"])
+    redis_broker = dramatiq.get_broker()
+    actors = [redis_broker.get_actor(name) for name in redis_broker.get_declared_actors()]
+    dramatiq.set_broker(broker)
+    for actor in actors:
+        actor.broker = broker
+        broker.declare_actor(actor)
+    try:
+        yield broker
+    finally:
+        for actor in actors:
+            actor.broker = redis_broker
+        dramatiq.set_broker(redis_broker)
+        broker.close()
+
+
+def test_a_video_is_processed_once_through_rabbitmq(rabbitmq_broker, athlete, tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        content=clip.read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
+    broker_ping()
+    assert Client().get("/ready").json()["checks"]["broker"] == "ok"
+    assert send_processing(video_id=video.pk)
+    assert queue_depths(["processing"]) == {"processing": 1}
+    queues = rabbitmqctl("list_queues", "-p", rabbitmq_broker.parameters.virtual_host)
+    assert any(line.split()[:1] == ["processing"] for line in queues.splitlines())
+    durable = rabbitmqctl(
+        "list_queues", "-p", rabbitmq_broker.parameters.virtual_host, "name", "durable"
+    )
+    assert "processing\ttrue" in durable
+
+    worker = dramatiq.Worker(rabbitmq_broker, worker_threads=1)
+    worker.start()
+    try:
+        wait_for(
+            lambda: Video.objects.get(pk=video.pk).status == VideoStatus.READY,
+            120,
+            "the video to be processed",
+        )
+    finally:
+        worker.stop()
+    job = ProcessingJob.objects.get(video=video)
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
+    assert queue_depths(["processing"]) == {"processing": 0}
