@@ -92,10 +92,6 @@ def job_work_dir(tmp_path, settings) -> Path:
     return tmp_path / "jobs"
 
 
-def transcoding(video: Video) -> bool:
-    return Video.objects.filter(pk=video.pk, progress__gt=0).exists()
-
-
 def wait_for(predicate, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -118,7 +114,8 @@ def test_sigkilled_worker_recovers_with_one_set_of_renditions(
     first = start_worker(media_root)
     try:
         assert send_processing(video_id=video.pk)
-        wait_for(lambda: transcoding(video), 90, "the first worker to start transcoding")
+        # (the transcode is the pipeline's one ffmpeg: catch it while it runs)
+        wait_for(lambda: ffmpegs_of(worker_process(first)), 90, "the first worker's ffmpeg")
         # kill -9 of the process running the job (its ffmpeg is not killed here: the kernel must)
         process = worker_process(first)
         encoders = [p.pid for p in ffmpegs_of(process)]
@@ -173,7 +170,7 @@ def test_a_sigkilled_main_worker_process_takes_its_workers_and_ffmpeg_along(
     worker = start_worker(Path(settings.MEDIA_ROOT))
     try:
         assert send_processing(video_id=video.pk)
-        wait_for(lambda: transcoding(video), 90, "the worker to start transcoding")
+        wait_for(lambda: ffmpegs_of(worker_process(worker)), 90, "the worker's ffmpeg")
         process = worker_process(worker)
         survivors = [process.pid, *(p.pid for p in ffmpegs_of(process))]
         assert len(survivors) > 1, "no ffmpeg under the worker"
