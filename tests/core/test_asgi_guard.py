@@ -1,4 +1,4 @@
-"""The ASGI guard: header and body sizes, slow senders, the concurrency cap (config/asgi_guard.py)."""
+"""The ASGI guard (config/asgi_guard.py): header and body sizes, slow senders, the request cap."""
 
 import asyncio
 import json
