@@ -28,6 +28,7 @@ from annotations.serializers import (
 )
 from config.api import UUID_PATTERN
 from config.errors import ApplicationError
+from config.fields import StrictUUIDField
 from config.parsers import DepthLimitedJSONParser
 from config.ratelimit import AnnotationCreateThrottle
 from config.schema import ERRORS_READ, ERRORS_UPLOAD, ERRORS_WRITE, error_responses
@@ -54,7 +55,7 @@ class AnnotationFilter(filters.FilterSet):
 
 
 class AnnotationVideoQuerySerializer(serializers.Serializer):
-    video_id = serializers.UUIDField()
+    video_id = StrictUUIDField()
 
 
 def _video_for(request: Request, video_id: object) -> Video:
