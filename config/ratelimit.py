@@ -31,6 +31,17 @@ def client_ip(request: HttpRequest) -> str:
     return forwarded[-proxies]
 
 
+def scope_client_ip(scope: dict[str, Any]) -> str:
+    """client_ip for an ASGI scope (WebSocket handshakes), by the same trust rules."""
+    request = HttpRequest()
+    client = scope.get("client") or ("", 0)
+    request.META["REMOTE_ADDR"] = client[0]
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"x-forwarded-for":
+            request.META["HTTP_X_FORWARDED_FOR"] = value.decode("latin-1")
+    return client_ip(request)
+
+
 def enforce_rate_limit(request: HttpRequest | None, *, group: str, key: str, rate: str) -> None:
     """Count this request against `key` in `group`; raise RateLimited past `rate`.
 
