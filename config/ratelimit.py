@@ -1,8 +1,10 @@
 """Rate limits on the shared Redis cache, keyed by a client address that cannot be spoofed."""
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
@@ -120,3 +122,18 @@ def enforce_annotation_create_limit(user_pk: Any) -> None:
         key=str(user_pk),
         rate=settings.ANNOTATION_RATE_LIMIT,
     )
+
+
+def spend_per_minute(*, group: str, key: str, amount: int, limit: int) -> int:
+    """Add `amount` (bytes, say) to `key`'s total for this minute; past `limit` return the
+    seconds until the minute ends (0: within the budget, or no limit)."""
+    if limit <= 0:
+        return 0
+    now = time.time()
+    window = int(now // 60)
+    counter = f"budget:{group}:{key}:{window}"
+    cache.add(counter, 0, timeout=120)
+    spent = cache.incr(counter, amount) if amount else int(cache.get(counter) or 0)
+    if spent > limit or (not amount and spent >= limit):
+        return max(1, int((window + 1) * 60 - now))
+    return 0

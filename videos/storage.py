@@ -1,12 +1,14 @@
 """Storage keys and private media URLs. Files go through the storage API only, never `.path`."""
 
+import contextlib
 import hashlib
 import hmac
+import os
 import time
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.urls import reverse
 
 from videos.metrics import timed_storage
@@ -45,6 +47,10 @@ def delete_prefix(prefix: str, storage: Storage | None = None) -> int:
         deleted += 1
     for directory in directories:
         deleted += delete_prefix(f"{prefix}{directory}/", storage)
+    if isinstance(storage, FileSystemStorage):
+        # A bucket has no folders; on disk the emptied one would stay behind for ever.
+        with contextlib.suppress(OSError):  # not empty (a file arrived meanwhile) or gone
+            os.rmdir(storage.path(prefix))
     return deleted
 
 
