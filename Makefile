@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench services assets migrate clean
+.PHONY: run test lint bench services assets migrate clean fuzz
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -64,3 +64,9 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m tests.bench.bench_transcode --seconds $${BENCH_TRANSCODE_SECONDS:-30}
 	$(PY) -m tests.bench.bench_realtime --events $${BENCH_REALTIME_EVENTS:-200}
 	$(PY) -m tests.bench.bench_export --seconds $${BENCH_EXPORT_SECONDS:-30}
+
+## The fuzzers at length (make test runs them bounded): schemathesis over the OpenAPI schema, and
+## random WebSocket frames and tus headers. FUZZ_SEED=<n> for another run of cases.
+fuzz: $(VENV)/.dev-installed
+	@bash deploy/scripts/ensure-test-services.sh
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/fuzz -p no:cacheprovider -s $(PYTEST_ARGS)
