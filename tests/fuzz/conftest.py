@@ -16,3 +16,4 @@ def generous_limits(settings):
     settings.ANNOTATION_RATE_LIMIT = "100000/m"
     settings.TOKEN_RATE_LIMIT = "100000/m"
     settings.UPLOAD_RATE_LIMIT = "100000/h"
+    settings.WS_CONNECT_RATE_LIMIT = "100000/m"
