@@ -6,6 +6,7 @@ lot of work. The depth is measured first, in a few C-speed passes over the body'
 
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ class DepthLimitedJSONParser(JSONParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         raw = stream.read() if stream is not None else b""
         if json_too_deep(raw):
