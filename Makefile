@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench loadtest services assets migrate clean
+.PHONY: run test lint bench loadtest fuzz services assets migrate clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -71,3 +71,9 @@ bench: $(VENV)/.dev-installed
 loadtest: $(VENV)/.dev-installed
 	$(PY) -m tests.reliability.loadtest --clients $${LOADTEST_CLIENTS:-20} \
 	  --seconds $${LOADTEST_SECONDS:-30} $${LOADTEST_URL:+--url $$LOADTEST_URL}
+
+## The fuzzers at length (make test runs them bounded): schemathesis over the OpenAPI schema, and
+## random WebSocket frames and tus headers. FUZZ_SEED=<n> for another run of cases.
+fuzz: $(VENV)/.dev-installed
+	@bash deploy/scripts/ensure-test-services.sh
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest tests/fuzz -p no:cacheprovider -s $(PYTEST_ARGS)

@@ -10,10 +10,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from accounts.models import User
 from annotations import exchange, selectors, services
@@ -27,6 +28,9 @@ from annotations.serializers import (
 )
 from config.api import UUID_PATTERN
 from config.errors import ApplicationError
+from config.fields import StrictUUIDField
+from config.parsers import DepthLimitedJSONParser
+from config.ratelimit import AnnotationCreateThrottle
 from config.schema import ERRORS_READ, ERRORS_UPLOAD, ERRORS_WRITE, error_responses
 from videos import selectors as video_selectors
 from videos.errors import VideoNotFound, VideoPermissionDenied
@@ -51,7 +55,7 @@ class AnnotationFilter(filters.FilterSet):
 
 
 class AnnotationVideoQuerySerializer(serializers.Serializer):
-    video_id = serializers.UUIDField()
+    video_id = StrictUUIDField()
 
 
 def _video_for(request: Request, video_id: object) -> Video:
@@ -78,7 +82,7 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
     pagination_class = AnnotationPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = AnnotationFilter
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet[Annotation]:
@@ -95,6 +99,10 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         )
         self.check_object_permissions(self.request, annotation)
         return annotation
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        creates = self.action in ("drawing", "voice_over")
+        return [*super().get_throttles(), *([AnnotationCreateThrottle()] if creates else [])]
 
     @extend_schema(
         parameters=[OpenApiParameter("video_id", OpenApiTypes.UUID, required=True)],
@@ -215,7 +223,9 @@ class VideoAnnotationViewSet(viewsets.ViewSet):
         request=OpenApiTypes.OBJECT,
         responses={201: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS_WRITE},
     )
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[JSONParser])
+    @action(
+        detail=False, methods=["post"], url_path="import", parser_classes=[DepthLimitedJSONParser]
+    )
     def import_document(self, request: Request, video_id: str) -> Response:
         video = self._video()
         if not can_annotate(request.user, video):

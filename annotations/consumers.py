@@ -4,6 +4,7 @@ Everyone who may view the video may listen; changes made anywhere (REST, another
 worker) arrive as events. Clients may create drawings here too, validated exactly like REST.
 """
 
+import json
 import time
 import uuid
 from typing import Any
@@ -20,13 +21,16 @@ from accounts.models import User
 from annotations import realtime
 from annotations.serializers import AnnotationOutputSerializer, DrawingCreateSerializer
 from annotations.services import annotation_create_drawing
-from config.errors import ApplicationError, ErrorCode
+from config.errors import ApplicationError, ErrorCode, RateLimited
+from config.parsers import json_too_deep
+from config.ratelimit import enforce_annotation_create_limit, enforce_rate_limit, scope_client_ip
 from videos.permissions import can_annotate, can_view
 from videos.selectors import video_get
 
 CLOSE_FORBIDDEN = 4403
-RATE_PER_SECOND = 10
-BURST = 20
+CLOSE_BAD_FRAMES = 4400
+CLOSE_RATE_LIMITED = 4429
+MAX_FRAME_CHARS = 256 * 1024  # a drawing's REST body limit
 PRESENCE_TTL = 3600
 
 
@@ -74,9 +78,14 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user, self.video = allowed
+        if await _connect_rate_exceeded(self.scope, self.user):
+            await self.accept()
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
         self.group = realtime.video_group(self.video.pk)
         self.connection_id = uuid.uuid4().hex
-        self.tokens, self.refilled = float(BURST), time.monotonic()
+        self.tokens, self.refilled = float(settings.WS_MESSAGE_BURST), time.monotonic()
+        self.bad_frames = 0
         # `?presence=0`: a page that only follows the video's status (the library, the upload
         # page) listens without being announced as someone looking at the video.
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -118,12 +127,29 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
 
     def _take_token(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(BURST, self.tokens + (now - self.refilled) * RATE_PER_SECOND)
+        refill = (now - self.refilled) * settings.WS_MESSAGES_PER_SECOND
+        self.tokens = min(settings.WS_MESSAGE_BURST, self.tokens + refill)
         self.refilled = now
         if self.tokens < 1:
             return False
         self.tokens -= 1
         return True
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """Frames that are not a JSON object get an `error` event, not a dropped connection;
+        after WS_MAX_BAD_FRAMES of them the socket is closed with 4400."""
+        content, problem = _decode_frame(text_data, bytes_data)
+        if problem is None:
+            await self.receive_json(content)
+            return
+        self.bad_frames += 1
+        await self.send_json(
+            {"type": "error", "code": ErrorCode.MALFORMED_REQUEST, "detail": problem}
+        )
+        if self.bad_frames >= settings.WS_MAX_BAD_FRAMES:
+            await self.close(code=CLOSE_BAD_FRAMES)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self._take_token():
@@ -150,6 +176,35 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(result)
 
 
+def _decode_frame(text_data: str | None, bytes_data: bytes | None) -> tuple[Any, str | None]:
+    """The frame's JSON object, or why there is none."""
+    if text_data is None:
+        return None, "Send text frames of JSON; binary frames are not understood."
+    if len(text_data) > MAX_FRAME_CHARS:
+        return None, f"A frame may hold at most {MAX_FRAME_CHARS} characters."
+    if json_too_deep(text_data):
+        return None, f"JSON nested deeper than {settings.JSON_MAX_DEPTH} levels."
+    try:
+        content = json.loads(text_data)
+    except ValueError:
+        return None, "The frame is not JSON."
+    if not isinstance(content, dict):
+        return None, "Send a JSON object."
+    return content, None
+
+
+@database_sync_to_async
+def _connect_rate_exceeded(scope: dict[str, Any], user: User) -> bool:
+    """Handshakes per client address and per user (WS_CONNECT_RATE_LIMIT each)."""
+    rate = settings.WS_CONNECT_RATE_LIMIT
+    try:
+        enforce_rate_limit(None, group="ws-connect-ip", key=scope_client_ip(scope), rate=rate)
+        enforce_rate_limit(None, group="ws-connect-user", key=str(user.pk), rate=rate)
+    except RateLimited:
+        return True
+    return False
+
+
 def _update_presence(key: str, member: str, joined: bool) -> list[dict[str, Any]]:
     client = cache.client.get_client()  # type: ignore[attr-defined]
     full_key = cache.make_key(key)
@@ -166,7 +221,8 @@ def _update_presence(key: str, member: str, joined: bool) -> list[dict[str, Any]
 
 
 def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any]:
-    """The same validation, permission and service as POST /api/v1/annotations/drawing."""
+    """The same validation, permission, rate limit and service as POST
+    /api/v1/annotations/drawing."""
     serializer = DrawingCreateSerializer(
         data={**(data if isinstance(data, dict) else {}), "video_id": str(video_id)}
     )
@@ -184,6 +240,7 @@ def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any
             "detail": "You may view this video but not annotate it.",
         }
     try:
+        enforce_annotation_create_limit(user.pk)
         annotation = annotation_create_drawing(
             video=video,
             author=user,

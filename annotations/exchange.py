@@ -14,9 +14,10 @@ from rest_framework import serializers
 
 from accounts.models import User
 from annotations.models import Annotation
-from annotations.serializers import DrawingDataSerializer, FiniteFloatField
+from annotations.serializers import DrawingDataSerializer
 from annotations.services import annotation_create_drawing
 from config.errors import ApplicationError
+from config.fields import StrictFloatField
 from processing.storyboard import vtt_time
 from videos.models import Video
 from videos.storage import media_url
@@ -65,8 +66,8 @@ def export_vtt(video: Video, annotations: list[Annotation]) -> str:
 
 
 class ImportedDrawingSerializer(serializers.Serializer):
-    timestamp = FiniteFloatField(min_value=0)
-    duration = FiniteFloatField(min_value=0.04, max_value=3600, default=3.0)
+    timestamp = StrictFloatField(min_value=0)
+    duration = StrictFloatField(min_value=0.04, max_value=3600, default=3.0)
     drawing_data = DrawingDataSerializer()
 
 
@@ -75,7 +76,8 @@ def import_document(*, video: Video, author: User, document: Any) -> int:
     Voice-overs are skipped: their audio is not part of the document."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ApplicationError(errors={"format": [f'Expected "format": "{FORMAT}".']})
-    if document.get("version") != VERSION:
+    version = document.get("version")
+    if isinstance(version, bool) or version != VERSION:  # true == 1 in Python
         raise ApplicationError(errors={"version": [f"Only version {VERSION} can be imported."]})
     items = document.get("annotations")
     if not isinstance(items, list) or len(items) > MAX_IMPORT:

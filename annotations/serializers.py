@@ -7,22 +7,26 @@ from rest_framework import serializers
 
 from annotations.drawing import MAX_POINTS, POINT_COUNTS
 from annotations.models import Annotation
+from config.fields import StrictFloatField, StrictUUIDField
 from videos.storage import media_url
 
-HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+HEX_COLOR = r"^#[0-9A-Fa-f]{6}\Z"  # \Z: "$" would also take a trailing newline
 
 
 class DrawingDataSerializer(serializers.Serializer):
     tool_type = serializers.ChoiceField(choices=sorted(POINT_COUNTS))
     points = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        child=serializers.ListField(child=StrictFloatField(), min_length=2, max_length=2),
         max_length=MAX_POINTS,
         error_messages={"max_length": f"At most {MAX_POINTS} points."},
     )
     color = serializers.RegexField(
-        HEX_COLOR, default="#FF3B30", error_messages={"invalid": 'Use a colour like "#FF3B30".'}
+        HEX_COLOR,
+        default="#FF3B30",
+        trim_whitespace=False,
+        error_messages={"invalid": 'Use a colour like "#FF3B30".'},
     )
-    width = serializers.FloatField(min_value=0.5, max_value=50, default=3)
+    width = StrictFloatField(min_value=0.5, max_value=50, default=3)
     text = serializers.CharField(max_length=500, required=False, allow_blank=False)
 
     def validate_points(self, points: list[list[float]]) -> list[list[float]]:
@@ -51,30 +55,22 @@ class DrawingDataSerializer(serializers.Serializer):
         return attrs
 
 
-class FiniteFloatField(serializers.FloatField):
-    def to_internal_value(self, data: Any) -> float:
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
-
-
 class DrawingCreateSerializer(serializers.Serializer):
-    video_id = serializers.UUIDField()
-    timestamp = FiniteFloatField(min_value=0)
-    duration = FiniteFloatField(min_value=0.04, max_value=3600, default=3.0)
+    video_id = StrictUUIDField()
+    timestamp = StrictFloatField(min_value=0)
+    duration = StrictFloatField(min_value=0.04, max_value=3600, default=3.0)
     drawing_data = DrawingDataSerializer()
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):
-    timestamp = FiniteFloatField(min_value=0, required=False)
-    duration = FiniteFloatField(min_value=0.04, max_value=3600, required=False)
+    timestamp = StrictFloatField(min_value=0, required=False)
+    duration = StrictFloatField(min_value=0.04, max_value=3600, required=False)
     drawing_data = DrawingDataSerializer(required=False)
 
 
 class VoiceOverCreateSerializer(serializers.Serializer):
-    video_id = serializers.UUIDField()
-    timestamp = FiniteFloatField(min_value=0)
+    video_id = StrictUUIDField()
+    timestamp = StrictFloatField(min_value=0)
     audio_file = serializers.FileField(allow_empty_file=True)
 
 

@@ -3,6 +3,12 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
@@ -10,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import set_rollback
 
-from config.errors import ApplicationError, ErrorCode, RateLimited
+from config.errors import ApplicationError, ErrorCode, PayloadTooLarge, RateLimited
 from config.metrics import count_api_error
 
 RATE_LIMIT_RETRY_SECONDS = 60
@@ -75,9 +81,24 @@ def _api_exception_body(exc: exceptions.APIException) -> dict[str, Any]:
     return {"code": code, "detail": sentence}
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def _from_django(exc: Exception) -> Exception:
+    """Django's own refusals of a request, as ours (Django would answer them with HTML)."""
     if isinstance(exc, Ratelimited):
-        exc = RateLimited(RATE_LIMIT_RETRY_SECONDS)
+        return RateLimited(RATE_LIMIT_RETRY_SECONDS)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(
+            "The request body is larger than this endpoint accepts.",
+            code=ErrorCode.REQUEST_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return exceptions.ParseError("The form has too many fields or files.")
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request could not be parsed.")
+    return exc
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _from_django(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -8,22 +8,24 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.asgi_guard import AsgiGuard  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from videos.tus import TusApp  # noqa: E402
-from videos.uploads import UploadSizeGuard  # noqa: E402
+from videos.uploads import TUS_PREFIX, upload_body_limit  # noqa: E402
 
-TUS_PREFIX = "/api/v1/uploads"
 tus_app = AuthMiddlewareStack(TusApp())
-django_app = UploadSizeGuard(django_asgi_app)
 
 
-async def http_app(scope, receive, send):
+async def route_http(scope, receive, send):
     """Resumable uploads stream outside Django's view layer; everything else goes to Django."""
     if scope["path"].startswith(TUS_PREFIX):
         await tus_app(scope, receive, send)
     else:
-        await django_app(scope, receive, send)
+        await django_asgi_app(scope, receive, send)
 
+
+# Header and body sizes, slow senders and the concurrency cap, for Django and tus alike.
+http_app = AsgiGuard(route_http, body_limit=upload_body_limit)
 
 application = ProtocolTypeRouter(
     {

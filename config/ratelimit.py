@@ -1,11 +1,17 @@
 """Rate limits on the shared Redis cache, keyed by a client address that cannot be spoofed."""
 
+import time
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # rest_framework.views reads DEFAULT_THROTTLE_CLASSES, which names this module
+    from rest_framework.views import APIView
 
 from config.errors import RateLimited
 
@@ -25,6 +31,17 @@ def client_ip(request: HttpRequest) -> str:
     if len(forwarded) < proxies:
         return remote
     return forwarded[-proxies]
+
+
+def scope_client_ip(scope: dict[str, Any]) -> str:
+    """client_ip for an ASGI scope (WebSocket handshakes), by the same trust rules."""
+    request = HttpRequest()
+    client = scope.get("client") or ("", 0)
+    request.META["REMOTE_ADDR"] = client[0]
+    for name, value in scope.get("headers") or []:
+        if name.lower() == b"x-forwarded-for":
+            request.META["HTTP_X_FORWARDED_FOR"] = value.decode("latin-1")
+    return client_ip(request)
 
 
 def enforce_rate_limit(request: HttpRequest | None, *, group: str, key: str, rate: str) -> None:
@@ -53,7 +70,7 @@ class RateLimitThrottle(BaseThrottle):
     def key(self, request: Request) -> str:
         return str(request.user.pk)
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         rate = getattr(settings, self.rate_setting)
         enforce_rate_limit(request, group=self.group, key=self.key(request), rate=rate)
         return True  # enforce_rate_limit raises RateLimited (429 with Retry-After) past the rate
@@ -62,3 +79,61 @@ class RateLimitThrottle(BaseThrottle):
 class UploadRateThrottle(RateLimitThrottle):
     group = "video-upload"
     rate_setting = "UPLOAD_RATE_LIMIT"
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UserRequestThrottle(RateLimitThrottle):
+    """Every API request of a signed-in user: reads and writes counted apart."""
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        if not request.user.is_authenticated:
+            return True  # counted by address only
+        read = request.method in READ_METHODS
+        rate = settings.READ_RATE_LIMIT if read else settings.WRITE_RATE_LIMIT
+        group = "api-read-user" if read else "api-write-user"
+        enforce_rate_limit(request, group=group, key=str(request.user.pk), rate=rate)
+        return True
+
+
+class AddressRequestThrottle(RateLimitThrottle):
+    """Every API request from one client address, signed in or not."""
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        read = request.method in READ_METHODS
+        rate = settings.READ_RATE_LIMIT_PER_IP if read else settings.WRITE_RATE_LIMIT_PER_IP
+        group = "api-read-ip" if read else "api-write-ip"
+        enforce_rate_limit(request, group=group, key=client_ip(request), rate=rate)
+        return True
+
+
+class AnnotationCreateThrottle(RateLimitThrottle):
+    """Drawings and voice-overs created per user, REST and WebSocket together."""
+
+    group = "annotation-create"
+    rate_setting = "ANNOTATION_RATE_LIMIT"
+
+
+def enforce_annotation_create_limit(user_pk: Any) -> None:
+    enforce_rate_limit(
+        None,
+        group=AnnotationCreateThrottle.group,
+        key=str(user_pk),
+        rate=settings.ANNOTATION_RATE_LIMIT,
+    )
+
+
+def spend_per_minute(*, group: str, key: str, amount: int, limit: int) -> int:
+    """Add `amount` (bytes, say) to `key`'s total for this minute; past `limit` return the
+    seconds until the minute ends (0: within the budget, or no limit)."""
+    if limit <= 0:
+        return 0
+    now = time.time()
+    window = int(now // 60)
+    counter = f"budget:{group}:{key}:{window}"
+    cache.add(counter, 0, timeout=120)
+    spent = cache.incr(counter, amount) if amount else int(cache.get(counter) or 0)
+    if spent > limit or (not amount and spent >= limit):
+        return max(1, int((window + 1) * 60 - now))
+    return 0

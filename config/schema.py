@@ -16,9 +16,10 @@ ErrorSerializer = inline_serializer(
         "code": serializers.CharField(help_text="stable, machine-readable (the README lists them)"),
         "detail": serializers.CharField(help_text="a sentence for people"),
         "errors": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()),
+            child=serializers.JSONField(),
             required=False,
-            help_text="field -> messages, for validation errors only",
+            help_text="field -> list of messages, for validation errors only; a nested object "
+            "(drawing_data) has its own field -> messages inside",
         ),
     },
 )

@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.selectors import user_by_username
 from config.api import UUID_PATTERN
 from config.errors import ApplicationError
+from config.parsers import DepthLimitedJSONParser
 from config.ratelimit import UploadRateThrottle
 from config.schema import ERRORS_READ, ERRORS_UPLOAD, ERRORS_WRITE
 from videos import metrics, selectors, services, uploads
@@ -61,7 +62,7 @@ class VideoViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
     serializer_class = VideoOutputSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = VideoFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [DepthLimitedJSONParser, MultiPartParser, FormParser]
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet[Video]:
@@ -73,7 +74,8 @@ class VideoViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         return video
 
     def get_throttles(self) -> list[BaseThrottle]:
-        return [UploadRateThrottle()] if self.action == "create" else []
+        uploads = [UploadRateThrottle()] if self.action == "create" else []
+        return [*super().get_throttles(), *uploads]
 
     def _render(self, video: Video, status_code: int = status.HTTP_200_OK, **kw: Any) -> Response:
         video = selectors.video_get(user=self.request.user, video_id=video.pk)  # fresh rights

@@ -1,7 +1,9 @@
 """Storage keys and private media URLs. Files go through the storage API only, never `.path`."""
 
+import contextlib
 import hashlib
 import hmac
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -9,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.urls import reverse
 from django.utils.encoding import filepath_to_uri
 
@@ -49,6 +51,10 @@ def delete_prefix(prefix: str, storage: Storage | None = None) -> int:
         deleted += 1
     for directory in directories:
         deleted += delete_prefix(f"{prefix}{directory}/", storage)
+    if isinstance(storage, FileSystemStorage):
+        # A bucket has no folders; on disk the emptied one would stay behind for ever.
+        with contextlib.suppress(OSError):  # not empty (a file arrived meanwhile) or gone
+            os.rmdir(storage.path(prefix))
     return deleted
 
 

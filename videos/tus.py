@@ -15,14 +15,12 @@ import base64
 import binascii
 import contextlib
 import hashlib
-import hmac
 import json
 import logging
 import os
 import re
 import tempfile
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -30,18 +28,29 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.http import http_date
 
-from accounts.authentication import user_from_access_token
 from accounts.models import User
 from config.api import UUID_PATTERN
 from config.errors import ApplicationError, ErrorCode
 from config.logging import bind_log_context, log_context
 from config.middleware import request_id_or_new
 from config.ratelimit import enforce_rate_limit
-from config.text import clean_text
 from videos import metrics, resumable, selectors, services
 from videos.errors import VideoErrorCode
-from videos.models import TusUpload, Video
+from videos.models import TusUpload
 from videos.permissions import can_upload
+from videos.tus_headers import (
+    Part,
+    Reply,
+    TusError,
+    authenticate,
+    byte_count,
+    encode_metadata,
+    enforce_request_limits,
+    error_reply,
+    parse_metadata,
+    spend_bytes,
+    throttled_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,97 +58,9 @@ TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 CHECKSUMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 PATH = re.compile(rf"^/api/v1/uploads/?(?P<id>{UUID_PATTERN})?/?$")
-BYTE_COUNT = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²"
 HEARTBEAT_EVERY = 2.0
 WRITE_BUFFER = 1024 * 1024
-METADATA_LIMITS = {"filename": 255, "title": 200, "description": 5000, "filetype": 100}
 OCTET_STREAM = "application/offset+octet-stream"
-
-
-class TusError(ApplicationError):
-    pass
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] | None = None
-
-
-def _error(status: int, code: str, detail: str) -> Reply:
-    return Reply(status, body={"code": code, "detail": detail})
-
-
-def _byte_count(value: str) -> int | None:
-    return int(value) if BYTE_COUNT.fullmatch(value) else None
-
-
-# --- Metadata -----------------------------------------------------------------------------------
-
-
-def parse_metadata(header: str) -> dict[str, str]:
-    """Upload-Metadata: "key base64value, key2 base64value2"; only our keys, sanitised."""
-    metadata: dict[str, str] = {}
-    if len(header) > 20_000:
-        raise TusError("Upload-Metadata is too long.", code=VideoErrorCode.INVALID_METADATA)
-    for pair in filter(None, (part.strip() for part in header.split(","))):
-        key, _, encoded = pair.partition(" ")
-        if key not in METADATA_LIMITS:
-            continue
-        try:
-            value = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise TusError(
-                f"Upload-Metadata {key!r} is not base64-encoded UTF-8.",
-                code=VideoErrorCode.INVALID_METADATA,
-            ) from None
-        multiline = key == "description"
-        metadata[key] = clean_text(value, max_length=METADATA_LIMITS[key], multiline=multiline)
-    return metadata
-
-
-def encode_metadata(video: Video) -> str:
-    values = {"filename": video.original_filename, "title": video.title}
-    return ",".join(
-        f"{key} {base64.b64encode(value.encode()).decode()}"
-        for key, value in values.items()
-        if value
-    )
-
-
-# --- Authentication -----------------------------------------------------------------------------
-
-
-def _authenticate(scope: dict, headers: dict[str, str]) -> User | None:
-    authorization = headers.get("authorization", "")
-    if authorization.startswith("Bearer "):
-        return user_from_access_token(authorization.removeprefix("Bearer "))
-    session_user = scope.get("user")
-    if not isinstance(session_user, User) or not session_user.is_authenticated:
-        return None
-    # Session cookies ride along automatically; require the CSRF double-submit header.
-    if scope["method"] in ("POST", "PATCH", "DELETE"):
-        cookie = scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, "")
-        sent = headers.get("x-csrftoken", "")
-        if not cookie or not hmac.compare_digest(cookie, sent):
-            return None
-    return session_user
-
-
-# --- The ASGI application -----------------------------------------------------------------------
-
-
-@dataclass
-class Part:
-    """One PATCH body being received: where it goes and what came."""
-
-    upload: TusUpload
-    offset: int
-    token: str
-    checksum: tuple[str, bytes] | None
-    received: int = 0
-    interrupted: bool = False
 
 
 class TusApp:
@@ -153,7 +74,7 @@ class TusApp:
             reply = Reply(error.status_code, dict(error.headers), error.as_dict())
         except Exception:
             logger.exception("tus request failed")
-            reply = _error(500, ErrorCode.SERVER_ERROR, "Something went wrong on our side.")
+            reply = error_reply(500, ErrorCode.SERVER_ERROR, "Something went wrong on our side.")
         finally:
             log_context.reset(token)
         reply.headers["X-Request-ID"] = request_id
@@ -163,7 +84,7 @@ class TusApp:
         match = PATH.match(scope["path"])
         method = scope["method"]
         if match is None:
-            return _error(404, ErrorCode.NOT_FOUND, "Not found.")
+            return error_reply(404, ErrorCode.NOT_FOUND, "Not found.")
         if method == "OPTIONS":
             return Reply(204, self.capabilities())
         if headers.get("tus-resumable") != TUS_VERSION:
@@ -175,9 +96,12 @@ class TusApp:
                     "detail": "Send Tus-Resumable: 1.0.0.",
                 },
             )
-        user = await sync_to_async(_authenticate)(scope, headers)
+        user = await sync_to_async(authenticate)(scope, headers)
         if user is None:
-            return _error(401, ErrorCode.NOT_AUTHENTICATED, "Sign in or send a valid bearer token.")
+            return error_reply(
+                401, ErrorCode.NOT_AUTHENTICATED, "Sign in or send a valid bearer token."
+            )
+        await sync_to_async(enforce_request_limits)(scope, user)
         upload_id = match.group("id")
         if upload_id is None:
             if method != "POST":
@@ -187,7 +111,7 @@ class TusApp:
             user=user, upload_id=uuid.UUID(upload_id)
         )
         if upload is None:  # someone else's, expired, finished, or never existed
-            return _error(404, ErrorCode.NOT_FOUND, "No such upload.")
+            return error_reply(404, ErrorCode.NOT_FOUND, "No such upload.")
         if method == "HEAD":
             return Reply(200, self.state_headers(upload))
         if method == "PATCH":
@@ -226,12 +150,14 @@ class TusApp:
 
     async def create(self, headers: dict[str, str], receive: Any, user: User) -> Reply:
         if "upload-defer-length" in headers:
-            return _error(
+            return error_reply(
                 400, ErrorCode.INVALID, "Upload-Defer-Length is not supported; send Upload-Length."
             )
-        length = _byte_count(headers.get("upload-length", ""))
+        length = byte_count(headers.get("upload-length", ""))
         if length is None:
-            return _error(400, ErrorCode.INVALID, "Upload-Length must be a whole number of bytes.")
+            return error_reply(
+                400, ErrorCode.INVALID, "Upload-Length must be a whole number of bytes."
+            )
         metadata = parse_metadata(headers.get("upload-metadata", ""))
         if not await sync_to_async(can_upload)(user):
             raise TusError(
@@ -251,31 +177,51 @@ class TusApp:
             "Upload-Expires": http_date(upload.expires_at.timestamp()),
         }
         if headers.get("content-type") == OCTET_STREAM:
-            patched = await self.patch(upload, {**headers, "upload-offset": "0"}, receive, user)
+            patched = await self.create_with_upload(upload, headers, receive, user)
             if patched.status >= 400:
                 return patched
             reply_headers["Upload-Offset"] = patched.headers["Upload-Offset"]
         return Reply(201, reply_headers)
 
+    async def create_with_upload(
+        self, upload: TusUpload, headers: dict[str, str], receive: Any, user: User
+    ) -> Reply:
+        """The creation's own PATCH. Refused, the upload goes with it: the client never got
+        its Location, so it could neither resume nor delete it, and it would count against
+        the quota until it expired."""
+        try:
+            patched = await self.patch(upload, {**headers, "upload-offset": "0"}, receive, user)
+        except ApplicationError:
+            await sync_to_async(services.upload_terminate)(upload=upload)
+            raise
+        if patched.status >= 400:
+            await sync_to_async(services.upload_terminate)(upload=upload)
+        return patched
+
     async def patch(
         self, upload: TusUpload, headers: dict[str, str], receive: Any, user: User
     ) -> Reply:
         if headers.get("content-type") != OCTET_STREAM:
-            return _error(
+            return error_reply(
                 415,
                 ErrorCode.UNSUPPORTED_MEDIA_TYPE,
                 f"PATCH bodies must be Content-Type: {OCTET_STREAM}.",
             )
-        offset = _byte_count(headers.get("upload-offset", ""))
+        offset = byte_count(headers.get("upload-offset", ""))
         if offset is None:
-            return _error(400, ErrorCode.INVALID, "Upload-Offset must be a whole number of bytes.")
+            return error_reply(
+                400, ErrorCode.INVALID, "Upload-Offset must be a whole number of bytes."
+            )
         checksum = self.parse_checksum(headers.get("upload-checksum"))
-        declared = _byte_count(headers.get("content-length", ""))
+        declared = byte_count(headers.get("content-length", ""))
         if declared is not None and declared > upload.length - offset:
-            return _error(
+            return error_reply(
                 413, ErrorCode.FILE_TOO_LARGE, "The body goes past the declared Upload-Length."
             )
         part = Part(upload, offset, uuid.uuid4().hex, checksum)
+        await sync_to_async(spend_bytes)(part, user.pk)
+        if part.throttled:
+            return throttled_reply(part.throttled)
         lock = await sync_to_async(resumable.upload_lock)(upload.pk, offset, part.token)
         if lock == resumable.Lock.MOVED:
             current = await sync_to_async(resumable.upload_offset)(upload.pk)
@@ -288,7 +234,7 @@ class TusApp:
                 },
             )
         if lock == resumable.Lock.BUSY:
-            return _error(
+            return error_reply(
                 409, VideoErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload."
             )
         try:
@@ -318,7 +264,7 @@ class TusApp:
         fd, part_path = tempfile.mkstemp(prefix="tus-part-", dir=settings.FILE_UPLOAD_TEMP_DIR)
         try:
             with os.fdopen(fd, "wb") as file:
-                refusal = await self.stream_body(part, receive, file)
+                refusal = await self.stream_body(part, receive, file, user)
             if refusal is not None:
                 return refusal
             new_offset = part.offset
@@ -334,6 +280,10 @@ class TusApp:
                 "tus PATCH interrupted", extra={"video_id": str(upload.pk), "kept": part.received}
             )
             return Reply(400)
+        if part.throttled:  # what arrived is kept; the client resumes from Upload-Offset
+            throttled = throttled_reply(part.throttled)
+            throttled.headers["Upload-Offset"] = str(new_offset)
+            return throttled
         if new_offset == upload.length:
             await self.finish(upload, user)
         return Reply(
@@ -344,9 +294,10 @@ class TusApp:
             },
         )
 
-    async def stream_body(self, part: Part, receive: Any, file: Any) -> Reply | None:
+    async def stream_body(self, part: Part, receive: Any, file: Any, user: User) -> Reply | None:
         """Write the body to `file` in large writes off the event loop, beating the lock's
-        heartbeat; a refusal Reply if it goes past the length or fails its checksum."""
+        heartbeat and spending the user's byte budget; a refusal Reply if it goes past the
+        length or fails its checksum. Past the budget it stops reading (`part.throttled`)."""
         hasher = CHECKSUMS[part.checksum[0]]() if part.checksum else None
         remaining = part.upload.length - part.offset
         loop = asyncio.get_running_loop()
@@ -360,7 +311,7 @@ class TusApp:
             chunk = message.get("body", b"")
             part.received += len(chunk)
             if part.received > remaining:
-                return _error(
+                return error_reply(
                     413, ErrorCode.FILE_TOO_LARGE, "The body goes past the declared Upload-Length."
                 )
             if hasher:
@@ -369,6 +320,9 @@ class TusApp:
             if len(buffer) >= WRITE_BUFFER:
                 await asyncio.to_thread(file.write, bytes(buffer))
                 buffer.clear()
+                await sync_to_async(spend_bytes)(part, user.pk)
+                if part.throttled:
+                    break
             if loop.time() - last_beat > HEARTBEAT_EVERY:
                 await sync_to_async(resumable.upload_heartbeat)(part.upload.pk, part.token)
                 last_beat = loop.time()
@@ -376,9 +330,14 @@ class TusApp:
                 break
         if buffer:
             await asyncio.to_thread(file.write, bytes(buffer))
+        if not part.throttled:
+            await sync_to_async(spend_bytes)(part, user.pk)
+            part.throttled = 0  # the last chunk is in: the next request waits instead
+        if part.checksum and part.throttled:
+            return throttled_reply(part.throttled)  # an incomplete body cannot be verified
         if part.checksum and (part.interrupted or hasher.digest() != part.checksum[1]):  # type: ignore[union-attr]
             # An incomplete body cannot be verified: keep nothing, the offset stays.
-            return _error(
+            return error_reply(
                 460,
                 VideoErrorCode.CHECKSUM_MISMATCH,
                 "The body does not match Upload-Checksum; send it again.",

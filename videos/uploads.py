@@ -2,7 +2,6 @@
 and what a received file must pass before it becomes a video (size, quota, scan, probe)."""
 
 import hashlib
-import json
 import logging
 import re
 from typing import Any
@@ -12,6 +11,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from accounts.models import User
+from config.asgi_guard import BodyLimit, request_body_limit
 from config.errors import ErrorCode, PayloadTooLarge, Unprocessable
 from processing import clamav, ffmpeg
 from videos.errors import QuotaExceeded, VideoErrorCode
@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 # Multipart framing and the small text fields around the file.
 MULTIPART_OVERHEAD = 1024 * 1024
+TUS_PREFIX = "/api/v1/uploads"
+PLAIN_UPLOAD_PATH = re.compile(r"^/api/v1/videos/?$")
+VOICE_OVER_PATH = re.compile(r"^/api/v1/annotations/voice-over/?$")
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
@@ -49,80 +52,26 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         return self.file
 
 
-class UploadSizeGuard:
-    """ASGI middleware: refuse an oversized plain upload before Django reads its body.
-
-    Django's ASGI handler reads the whole body before any view runs, so the cap is enforced
-    here: from Content-Length at once, and by counting while the body streams in.
-    """
-
-    PATH = re.compile(r"^/api/v1/videos/?$")
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not self.PATH.match(scope["path"])
-        ):
-            await self.app(scope, receive, send)
-            return
-        limit = settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length", b"").decode("latin-1")
-        if declared.isdigit() and int(declared) > limit:
-            await self._refuse(send)
-            return
-        received = 0
-        started = False
-
-        async def counting_receive() -> dict:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge()
-            return message
-
-        async def tracking_send(message: dict) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send)
-
-    @staticmethod
-    async def _refuse(send: Any) -> None:
-        body = json.dumps(
-            {
-                "code": ErrorCode.FILE_TOO_LARGE,
-                "detail": f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes "
-                "this service accepts.",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
+def upload_body_limit(scope: dict[str, Any]) -> BodyLimit | None:
+    """The body limit of a request (config.asgi_guard): a plain upload and a voice-over take a
+    file, tus checks each PATCH against its Upload-Length, anything else is a small body."""
+    path, method = scope["path"], scope["method"]
+    if path.startswith(TUS_PREFIX):
+        return None
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+    if not content_type.lower().startswith(b"multipart/form-data"):
+        return request_body_limit()
+    if method == "POST" and PLAIN_UPLOAD_PATH.match(path):
+        limit = settings.MAX_UPLOAD_BYTES
+    elif method == "POST" and VOICE_OVER_PATH.match(path):
+        limit = settings.VOICE_OVER_MAX_BYTES
+    else:
+        return request_body_limit()
+    return BodyLimit(
+        limit + MULTIPART_OVERHEAD,
+        ErrorCode.FILE_TOO_LARGE,
+        f"The file is larger than the {limit} bytes this service accepts.",
+    )
 
 
 class StreamedUploadMixin:

@@ -64,6 +64,12 @@ def test_text_is_stored_as_text(coaching):
         ({**ARROW, "color": "red"}, "color"),
         ({"tool_type": "text", "points": [[0.5, 0.5]]}, "text"),
         ({"tool_type": "pen", "points": [[0.5, 0.5]] * 10_001}, "points"),
+        # "$" would take a trailing newline; booleans are not numbers; nor is "NaN" as text
+        ({**ARROW, "color": "#FF0000\n"}, "color"),
+        ({**ARROW, "points": [[True, False], [0.5, 0.5]]}, "points"),
+        ({**ARROW, "width": True}, "width"),
+        ({**ARROW, "width": "nan"}, "width"),
+        ({**ARROW, "points": [["0.1", "\u0660"], [0.5, 0.5]]}, "points"),
     ],
 )
 def test_bad_drawings_are_field_errors(coaching, drawing, field):
@@ -90,6 +96,34 @@ def test_nan_and_infinity_are_refused(coaching, value):
     )
     assert response.status_code == 400
     assert not Annotation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "extra,field",
+    [
+        ({"timestamp": True}, "timestamp"),
+        ({"duration": True}, "duration"),
+        ({"timestamp": "1e400"}, "timestamp"),
+        ({"video_id": 1}, "video_id"),
+        ({"video_id": True}, "video_id"),
+    ],
+)
+def test_booleans_and_integers_are_not_numbers_or_ids(coaching, extra, field):
+    _, video = coaching
+    response = post(as_user(coaching, "owner"), video, **extra)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Annotation.objects.exists()
+
+
+def test_import_version_true_is_not_version_1(coaching):
+    _, video = coaching
+    document = {"format": "video-coaching-annotations", "version": True, "annotations": []}
+    response = as_user(coaching, "owner").post(
+        f"/api/v1/videos/{video.pk}/annotations/import", document, format="json"
+    )
+    assert response.status_code == 400
+    assert "version" in response.json()["errors"]
 
 
 def test_body_over_256_kib_is_refused(coaching):

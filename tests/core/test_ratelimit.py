@@ -1,5 +1,6 @@
 import pytest
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD
 
@@ -64,3 +65,57 @@ def test_rate_is_configurable(api_client, db):
     for _ in range(3):
         assert attempt(api_client).status_code == 401
     assert attempt(api_client).status_code == 429
+
+
+# --- Every API endpoint: reads and writes, per user and per address ---------------------------
+
+
+def signed_in(coach):
+    client = APIClient()
+    client.force_authenticate(coach)
+    return client
+
+
+def test_reads_past_the_user_rate_are_429_in_the_error_shape(settings, coach):
+    settings.READ_RATE_LIMIT = "3/m"
+    client = signed_in(coach)
+    for _ in range(3):
+        assert client.get("/api/v1/videos").status_code == 200
+    response = client.get("/api/v1/users/me")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert set(response.json()) == {"code", "detail"}
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_writes_are_counted_apart_from_reads(settings, coach):
+    settings.WRITE_RATE_LIMIT = "2/m"
+    client = signed_in(coach)
+    for _ in range(2):
+        client.post("/api/v1/annotations/drawing", {}, format="json")
+    assert client.post("/api/v1/annotations/drawing", {}, format="json").status_code == 429
+    assert client.get("/api/v1/videos").status_code == 200  # reads still pass
+
+
+def test_address_limit_covers_anonymous_and_signed_in_alike(settings, coach):
+    settings.WRITE_RATE_LIMIT_PER_IP = "3/m"
+    for i in range(3):
+        assert attempt(APIClient(), username=f"u{i}").status_code == 401
+    assert signed_in(coach).post("/api/v1/videos/", {}, format="json").status_code == 429
+
+
+def test_one_users_limit_leaves_another_alone(settings, coach, athlete):
+    settings.READ_RATE_LIMIT = "2/m"
+    client = signed_in(coach)
+    for _ in range(2):
+        client.get("/api/v1/videos")
+    assert client.get("/api/v1/videos").status_code == 429
+    assert signed_in(athlete).get("/api/v1/videos").status_code == 200
+
+
+def test_video_endpoints_are_limited_too(settings, coach):
+    # the video viewset adds its upload throttle to the defaults instead of replacing them
+    settings.WRITE_RATE_LIMIT = "1/m"
+    client = signed_in(coach)
+    client.post("/api/v1/videos", {}, format="multipart")
+    assert client.post("/api/v1/videos", {}, format="multipart").status_code == 429
