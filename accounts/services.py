@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import Role, User
+from annotations import realtime
 
 
 @transaction.atomic
@@ -27,6 +28,7 @@ def user_set_role(*, user: User, role: Role) -> User:
     user.is_staff = role == Role.STAFF
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("role", None)  # drop the cached value
+    user_access_changed(user=user)
     return user
 
 
@@ -46,7 +48,21 @@ def user_deactivate(*, user: User) -> User:
     user.is_active = False
     user.save(update_fields=["is_active"])
     user_revoke_refresh_tokens(user=user)
+    user_access_changed(user=user)
     return user
+
+
+def user_access_changed(*, user: User) -> None:
+    """What the user may see may have changed (role, active, staff flags, groups): their open
+    sockets re-check it once this commits."""
+    realtime.publish_access_check(user_id=user.pk)
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    user_id = user.pk
+    user.delete()
+    realtime.publish_access_check(user_id=user_id)
 
 
 def user_record_login(*, user: User) -> None:
