@@ -118,7 +118,7 @@ class UserAdmin(DjangoUserAdmin):
         description="Deactivate (their tokens stop working at once)", permissions=["change"]
     )
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        queryset = queryset.exclude(pk=request.user.pk)  # never yourself
+        queryset = queryset.exclude(username=request.user.get_username())  # never yourself
         if self._refused(request, queryset):
             return
         for user in queryset:
