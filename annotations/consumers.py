@@ -24,6 +24,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http.request import split_domain_port, validate_host
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.authentication import user_from_access_token
 from accounts.models import User
@@ -60,6 +62,17 @@ def _origin_allowed(scope: dict[str, Any]) -> bool:
     host = origin.split("://", 1)[-1]
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _token_expiry(scope: dict[str, Any]) -> float | None:
+    """When the access token the socket connected with expires (None: a session socket)."""
+    token = parse_qs(scope.get("query_string", b"").decode()).get("token", [""])[0]
+    if not token:
+        return None
+    try:
+        return float(AccessToken(token)["exp"])
+    except (TokenError, KeyError, TypeError, ValueError):
+        return time.time()  # unreadable: treat as expired
 
 
 @database_sync_to_async
@@ -120,6 +133,8 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user, self.video = allowed
         self.permission = _permission(self.user, self.video)
+        # A token socket lasts as long as its token: checked again when it expires.
+        self.expires_at = _token_expiry(self.scope)
         self.group = realtime.video_group(self.video.pk)
         self.groups_joined = [self.group, realtime.user_group(self.user.pk)]
         self.connection_id = uuid.uuid4().hex
@@ -136,6 +151,8 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             asyncio.create_task(self._save_drawings()),
             asyncio.create_task(self._forward_events()),
         ]
+        if self.expires_at is not None:
+            self.tasks.append(asyncio.create_task(self._check_at_expiry()))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -158,14 +175,16 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _still_allowed(self) -> bool:
-        """Ask the database; close with 4403 when access is gone, tell the client when the
-        permission changed (e.g. lowered to view)."""
+        """Ask the database (and the token's clock); close with 4403 when access is gone, tell
+        the client when the permission changed (e.g. lowered to view)."""
         if self.closing:
             return False
-        # Off the shared database thread: every socket re-checks on every event.
-        permission = await DatabaseSyncToAsync(
-            _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
-        )(self.user.pk, self.video.pk)
+        permission = None
+        if self.expires_at is None or time.time() < self.expires_at:  # the token still holds
+            # Off the shared database thread: every socket re-checks on every event.
+            permission = await DatabaseSyncToAsync(
+                _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
+            )(self.user.pk, self.video.pk)
         if permission is None:
             self.closing = True
             await self._leave_groups()
@@ -175,6 +194,10 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             self.permission = permission
             await self.send_json({"type": "access.changed", "payload": {"permission": permission}})
         return True
+
+    async def _check_at_expiry(self) -> None:
+        await asyncio.sleep(max(0.0, (self.expires_at or 0.0) - time.time()) + 0.05)
+        await self.broadcast({"type": realtime.ACCESS_CHECK})
 
     async def access_check(self, message: dict[str, Any]) -> None:
         """A service changed who may see the video, or what this user may see: the forwarder

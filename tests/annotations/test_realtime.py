@@ -361,3 +361,21 @@ def test_every_event_rechecks_access_even_without_an_access_event(asgi_server, c
 
     code, after = asyncio.run(scenario())
     assert code == 4403 and not [m for m in after if m["type"] == "annotation.created"]
+
+
+def test_a_token_socket_closes_when_its_token_expires(asgi_server, coaching):
+    """Checked at connect only, a 5-minute token would have listened for ever."""
+    from datetime import timedelta
+
+    users, video = coaching
+    short = RefreshToken.for_user(users["viewing_coach"]).access_token
+    short.set_exp(lifetime=timedelta(seconds=2))
+    url = f"ws://127.0.0.1:{asgi_server.port}/ws/videos/{video.pk}/?token={short}"
+
+    async def scenario() -> tuple[int, list[dict]]:
+        async with websockets.connect(url) as socket:
+            await next_event(socket, "presence.joined")  # open and listening at first
+            return await closed_within(socket, seconds=5)
+
+    code, _ = asyncio.run(scenario())
+    assert code == 4403
