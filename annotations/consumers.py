@@ -14,16 +14,19 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http.request import split_domain_port, validate_host
+from django.utils.crypto import constant_time_compare
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -105,11 +108,12 @@ def _permission(user: User, video: Video) -> str | None:
     return SharePermission.ANNOTATE if can_annotate(user, video) else SharePermission.VIEW
 
 
-def _current_permission(user_id: int, video_id: uuid.UUID) -> str | None:
+def _current_permission(user_id: int, video_id: uuid.UUID, session_key: str | None) -> str | None:
     """What the user may do with the video now, read from the database every time: the user may
-    have been deactivated, deleted or re-roled, the video hidden or deleted, the share revoked."""
+    have been deactivated, deleted or re-roled, signed out, the video hidden or deleted, the
+    share revoked."""
     user = User.objects.filter(pk=user_id, is_active=True).prefetch_related("groups").first()
-    if user is None:
+    if user is None or (session_key is not None and not _session_signs_in(session_key, user)):
         return None
     video = (
         Video.objects.filter(pk=video_id)
@@ -117,6 +121,16 @@ def _current_permission(user_id: int, video_id: uuid.UUID) -> str | None:
         .first()
     )
     return None if video is None else _permission(user, video)
+
+
+def _session_signs_in(session_key: str, user: User) -> bool:
+    """The browser session the socket came with still signs this user in: not signed out, and
+    the password not changed since (Django's own session hash rule)."""
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
+    stored_hash = data.get(HASH_SESSION_KEY) or ""
+    return str(data.get(SESSION_KEY)) == str(user.pk) and constant_time_compare(
+        stored_hash, user.get_session_auth_hash()
+    )
 
 
 class VideoConsumer(AsyncJsonWebsocketConsumer):
@@ -135,6 +149,9 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         self.permission = _permission(self.user, self.video)
         # A token socket lasts as long as its token: checked again when it expires.
         self.expires_at = _token_expiry(self.scope)
+        # A session socket lasts as long as its session (sign-out, password change).
+        session = self.scope.get("session")
+        self.session_key = session.session_key if self.expires_at is None and session else None
         self.group = realtime.video_group(self.video.pk)
         self.groups_joined = [self.group, realtime.user_group(self.user.pk)]
         self.connection_id = uuid.uuid4().hex
@@ -184,7 +201,7 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             # Off the shared database thread: every socket re-checks on every event.
             permission = await DatabaseSyncToAsync(
                 _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
-            )(self.user.pk, self.video.pk)
+            )(self.user.pk, self.video.pk, self.session_key)
         if permission is None:
             self.closing = True
             await self._leave_groups()

@@ -379,3 +379,29 @@ def test_a_token_socket_closes_when_its_token_expires(asgi_server, coaching):
 
     code, _ = asyncio.run(scenario())
     assert code == 4403
+
+
+def test_a_session_socket_closes_once_its_session_is_signed_out(asgi_server, coaching):
+    """The browser pages' sockets ride on the session: signing out ends them too (at the next
+    event about the video at the latest)."""
+    from django.test import Client
+
+    users, video = coaching
+    browser = Client()
+    browser.force_login(users["viewing_coach"])
+    headers = {
+        "Cookie": f"sessionid={browser.cookies['sessionid'].value}",
+        "Origin": f"http://127.0.0.1:{asgi_server.port}",
+    }
+    url = ws_url(asgi_server, video)
+
+    async def scenario() -> tuple[int, list[dict]]:
+        async with websockets.connect(url, additional_headers=headers) as socket:
+            await sync_to_async(post_drawing)(users["owner"], video, 1)
+            assert (await next_event(socket, "annotation.created"))["payload"]["timestamp"] == 1
+            await sync_to_async(browser.logout)()
+            await sync_to_async(post_drawing)(users["owner"], video)
+            return await closed_within(socket)
+
+    code, after = asyncio.run(scenario())
+    assert code == 4403 and not [m for m in after if m["type"] == "annotation.created"]
