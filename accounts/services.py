@@ -16,20 +16,24 @@ def user_create(*, username: str, password: str, email: str = "", role: Role) ->
     validate_password(password, user)
     user.set_password(password)
     user.save()
-    user_set_role(user=user, role=role)
+    _put_in_role(user, role)  # a new user has no open sockets to re-check
     return user
 
 
 @transaction.atomic
 def user_set_role(*, user: User, role: Role) -> User:
+    _put_in_role(user, role)
+    user_access_changed(user=user)
+    return user
+
+
+def _put_in_role(user: User, role: Role) -> None:
     """Put the user in exactly one role group; staff also reach the admin."""
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     user.is_staff = role == Role.STAFF
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("role", None)  # drop the cached value
-    user_access_changed(user=user)
-    return user
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
