@@ -19,7 +19,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import services
 from accounts.errors import AccountErrorCode
 from accounts.models import Role, User
-from accounts.permissions import IsStaffRole
+from accounts.permissions import IsStaffRole, may_create_role
+from config.errors import PermissionDenied
 from config.ratelimit import client_ip, enforce_rate_limit
 from config.schema import ERRORS_PUBLIC, error_responses
 
@@ -162,6 +163,8 @@ class UserViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = UserCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if not may_create_role(request.user, serializer.validated_data["role"]):
+            raise PermissionDenied("Only a superuser may create staff users.")
         try:
             user = services.user_create(**serializer.validated_data)
         except DjangoValidationError as exc:

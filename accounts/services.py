@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import Role, User
+from annotations import realtime
 
 
 @transaction.atomic
@@ -15,19 +16,24 @@ def user_create(*, username: str, password: str, email: str = "", role: Role) ->
     validate_password(password, user)
     user.set_password(password)
     user.save()
-    user_set_role(user=user, role=role)
+    _put_in_role(user, role)  # a new user has no open sockets to re-check
     return user
 
 
 @transaction.atomic
 def user_set_role(*, user: User, role: Role) -> User:
+    _put_in_role(user, role)
+    user_access_changed(user=user)
+    return user
+
+
+def _put_in_role(user: User, role: Role) -> None:
     """Put the user in exactly one role group; staff also reach the admin."""
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     user.is_staff = role == Role.STAFF
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("role", None)  # drop the cached value
-    return user
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
@@ -46,7 +52,21 @@ def user_deactivate(*, user: User) -> User:
     user.is_active = False
     user.save(update_fields=["is_active"])
     user_revoke_refresh_tokens(user=user)
+    user_access_changed(user=user)
     return user
+
+
+def user_access_changed(*, user: User) -> None:
+    """What the user may see may have changed (role, active, staff flags, groups): their open
+    sockets re-check it once this commits."""
+    realtime.publish_access_check(user_id=user.pk)
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    user_id = user.pk
+    user.delete()
+    realtime.publish_access_check(user_id=user_id)
 
 
 def user_record_login(*, user: User) -> None:

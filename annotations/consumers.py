@@ -2,19 +2,34 @@
 
 Everyone who may view the video may listen; changes made anywhere (REST, another socket, the
 worker) arrive as events. Clients may create drawings here too, validated exactly like REST.
+
+Access is not decided once at connect: before forwarding any event, and whenever a service says
+access changed (`access.check`, see annotations.realtime), the socket asks the database again
+(nothing about permissions is cached). Lost access: closed with 4403, and nothing more is sent.
+Lowered to view: `access.changed` tells the client, and drawings sent here are refused.
 """
 
+import asyncio
 import json
+import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db.models import Prefetch
 from django.http.request import split_domain_port, validate_host
+from django.utils.crypto import constant_time_compare
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.authentication import user_from_access_token
 from accounts.models import User
@@ -24,6 +39,7 @@ from annotations.services import annotation_create_drawing
 from config.errors import ApplicationError, ErrorCode, RateLimited
 from config.parsers import json_too_deep
 from config.ratelimit import enforce_annotation_create_limit, enforce_rate_limit, scope_client_ip
+from videos.models import SharePermission, Video, VideoShare
 from videos.permissions import can_annotate, can_view
 from videos.selectors import video_get
 
@@ -32,6 +48,17 @@ CLOSE_BAD_FRAMES = 4400
 CLOSE_RATE_LIMITED = 4429
 MAX_FRAME_CHARS = 256 * 1024  # a drawing's REST body limit
 PRESENCE_TTL = 3600
+RATE_LIMITED = {
+    "type": "error",
+    "code": ErrorCode.RATE_LIMITED,
+    "detail": "Too many messages; slow down.",
+}
+logger = logging.getLogger(__name__)
+# Channels hops to asgiref's one shared database thread before dispatching every message; work
+# done there would make the whole receive loop wait for it. Access checks (on every event) and
+# drawing saves run on threads of their own instead, so the loop (and the flood limit) keeps pace.
+ACCESS_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ws-access-check")
+DRAWING_SAVES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ws-drawing-save")
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
@@ -42,6 +69,17 @@ def _origin_allowed(scope: dict[str, Any]) -> bool:
     host = origin.split("://", 1)[-1]
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _token_expiry(scope: dict[str, Any]) -> float | None:
+    """When the access token the socket connected with expires (None: a session socket)."""
+    token = parse_qs(scope.get("query_string", b"").decode()).get("token", [""])[0]
+    if not token:
+        return None
+    try:
+        return float(AccessToken(token)["exp"])
+    except (TokenError, KeyError, TypeError, ValueError):
+        return time.time()  # unreadable: treat as expired
 
 
 @database_sync_to_async
@@ -68,7 +106,41 @@ def _authorise(scope: dict[str, Any], video_id: str) -> tuple[User, Any] | None:
     return (user, video) if can_view(user, video) else None
 
 
+def _permission(user: User, video: Video) -> str | None:
+    if not can_view(user, video):
+        return None
+    return SharePermission.ANNOTATE if can_annotate(user, video) else SharePermission.VIEW
+
+
+def _current_permission(user_id: int, video_id: uuid.UUID, session_key: str | None) -> str | None:
+    """What the user may do with the video now, read from the database every time: the user may
+    have been deactivated, deleted or re-roled, signed out, the video hidden or deleted, the
+    share revoked."""
+    user = User.objects.filter(pk=user_id, is_active=True).prefetch_related("groups").first()
+    if user is None or (session_key is not None and not _session_signs_in(session_key, user)):
+        return None
+    video = (
+        Video.objects.filter(pk=video_id)
+        .prefetch_related(Prefetch("shares", queryset=VideoShare.objects.filter(user_id=user_id)))
+        .first()
+    )
+    return None if video is None else _permission(user, video)
+
+
+def _session_signs_in(session_key: str, user: User) -> bool:
+    """The browser session the socket came with still signs this user in: not signed out, and
+    the password not changed since (Django's own session hash rule)."""
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
+    stored_hash = data.get(HASH_SESSION_KEY) or ""
+    return str(data.get(SESSION_KEY)) == str(user.pk) and constant_time_compare(
+        stored_hash, user.get_session_auth_hash()
+    )
+
+
 class VideoConsumer(AsyncJsonWebsocketConsumer):
+    # Set once the socket lost access: events already queued for it are dropped.
+    closing = False
+
     async def connect(self) -> None:
         video_id = self.scope["url_route"]["kwargs"]["video_id"]
         allowed = await _authorise(self.scope, video_id)
@@ -82,7 +154,14 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_RATE_LIMITED)
             return
+        self.permission = _permission(self.user, self.video)
+        # A token socket lasts as long as its token: checked again when it expires.
+        self.expires_at = _token_expiry(self.scope)
+        # A session socket lasts as long as its session (sign-out, password change).
+        session = self.scope.get("session")
+        self.session_key = session.session_key if self.expires_at is None and session else None
         self.group = realtime.video_group(self.video.pk)
+        self.groups_joined = [self.group, realtime.user_group(self.user.pk)]
         self.connection_id = uuid.uuid4().hex
         self.tokens, self.refilled = float(settings.WS_MESSAGE_BURST), time.monotonic()
         self.bad_frames = 0
@@ -90,7 +169,18 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         # page) listens without being announced as someone looking at the video.
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.present = query.get("presence", ["1"])[0] != "0"
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Drawings are saved one at a time, in order, by a task of their own: the receive loop
+        # stays quick, so the flood limit counts messages as they arrive, not as they are saved.
+        self.drawings: asyncio.Queue[Any] = asyncio.Queue(maxsize=settings.WS_MESSAGE_BURST)
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.tasks = [
+            asyncio.create_task(self._save_drawings()),
+            asyncio.create_task(self._forward_events()),
+        ]
+        if self.expires_at is not None:
+            self.tasks.append(asyncio.create_task(self._check_at_expiry()))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         realtime.CONNECTED_CLIENTS.inc()
         if self.present:
@@ -100,9 +190,45 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         if not hasattr(self, "group"):
             return
         realtime.CONNECTED_CLIENTS.dec()
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        for task in self.tasks:
+            task.cancel()
+        await self._leave_groups()
         if self.present:
             await self._presence("left")
+
+    async def _leave_groups(self) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _still_allowed(self) -> bool:
+        """Ask the database (and the token's clock); close with 4403 when access is gone, tell
+        the client when the permission changed (e.g. lowered to view)."""
+        if self.closing:
+            return False
+        permission = None
+        if self.expires_at is None or time.time() < self.expires_at:  # the token still holds
+            # Off the shared database thread: every socket re-checks on every event.
+            permission = await DatabaseSyncToAsync(
+                _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
+            )(self.user.pk, self.video.pk, self.session_key)
+        if permission is None:
+            self.closing = True
+            await self._leave_groups()
+            await self.close(code=CLOSE_FORBIDDEN)
+            return False
+        if permission != self.permission:
+            self.permission = permission
+            await self.send_json({"type": "access.changed", "payload": {"permission": permission}})
+        return True
+
+    async def _check_at_expiry(self) -> None:
+        await asyncio.sleep(max(0.0, (self.expires_at or 0.0) - time.time()) + 0.05)
+        await self.broadcast({"type": realtime.ACCESS_CHECK})
+
+    async def access_check(self, message: dict[str, Any]) -> None:
+        """A service changed who may see the video, or what this user may see: the forwarder
+        checks now, after whatever was queued before the change."""
+        await self.broadcast(message)
 
     async def _presence(self, change: str) -> None:
         key = f"presence:{self.video.pk}"
@@ -121,9 +247,21 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        await self.send_json({"type": message["event"], "payload": message["payload"]})
-        if "sent_at" in message:
-            realtime.BROADCAST_LATENCY.observe(max(0.0, time.time() - message["sent_at"]))
+        if not self.closing:
+            self.outbox.put_nowait(message)
+
+    async def _forward_events(self) -> None:
+        """One task forwards events in order, each only after asking the database whether this
+        socket may still have it; the receive loop never waits for these checks."""
+        while True:
+            message = await self.outbox.get()
+            if not await self._still_allowed():
+                return  # closed: whatever is still queued is dropped
+            if message["type"] != "broadcast":
+                continue  # an access check: asking was the point
+            await self.send_json({"type": message["event"], "payload": message["payload"]})
+            if "sent_at" in message:
+                realtime.BROADCAST_LATENCY.observe(max(0.0, time.time() - message["sent_at"]))
 
     def _take_token(self) -> bool:
         now = time.monotonic()
@@ -152,14 +290,10 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_BAD_FRAMES)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if self.closing:
+            return
         if not self._take_token():
-            await self.send_json(
-                {
-                    "type": "error",
-                    "code": ErrorCode.RATE_LIMITED,
-                    "detail": "Too many messages; slow down.",
-                }
-            )
+            await self.send_json(RATE_LIMITED)
             return
         if not isinstance(content, dict) or content.get("type") != "annotation.create":
             await self.send_json(
@@ -170,10 +304,24 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
                 }
             )
             return
-        result = await database_sync_to_async(_create_drawing)(
-            self.user, self.video.pk, content.get("data")
-        )
-        await self.send_json(result)
+        try:
+            self.drawings.put_nowait(content.get("data"))
+        except asyncio.QueueFull:
+            await self.send_json(RATE_LIMITED)
+
+    async def _save_drawings(self) -> None:
+        while True:
+            data = await self.drawings.get()
+            try:
+                # Reads the user and the video afresh: a right lost meanwhile is refused there.
+                result = await DatabaseSyncToAsync(
+                    _create_drawing, thread_sensitive=False, executor=DRAWING_SAVES
+                )(self.user, self.video.pk, data)
+            except Exception:  # one bad message must not stop the saver for the others
+                logger.exception("saving a drawing from the real-time channel failed")
+                result = {"type": "error", "code": ErrorCode.SERVER_ERROR}
+            if not self.closing:
+                await self.send_json(result)
 
 
 def _decode_frame(text_data: str | None, bytes_data: bytes | None) -> tuple[Any, str | None]:
@@ -222,7 +370,9 @@ def _update_presence(key: str, member: str, joined: bool) -> list[dict[str, Any]
 
 def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any]:
     """The same validation, permission, rate limit and service as POST
-    /api/v1/annotations/drawing."""
+    /api/v1/annotations/drawing, for the user as they are now (the connect-time instance may
+    carry an old role)."""
+    current = User.objects.filter(pk=user.pk, is_active=True).first()
     serializer = DrawingCreateSerializer(
         data={**(data if isinstance(data, dict) else {}), "video_id": str(video_id)}
     )
@@ -232,18 +382,18 @@ def _create_drawing(user: User, video_id: uuid.UUID, data: Any) -> dict[str, Any
             "code": ErrorCode.INVALID,
             "errors": realtime.as_json(serializer.errors),
         }
-    video = video_get(user=user, video_id=video_id)
-    if not can_annotate(user, video):
-        return {
-            "type": "error",
-            "code": ErrorCode.PERMISSION_DENIED,
-            "detail": "You may view this video but not annotate it.",
-        }
     try:
+        video = video_get(user=current or AnonymousUser(), video_id=video_id)
+        if current is None or not can_annotate(current, video):
+            return {
+                "type": "error",
+                "code": ErrorCode.PERMISSION_DENIED,
+                "detail": "You may view this video but not annotate it.",
+            }
         enforce_annotation_create_limit(user.pk)
         annotation = annotation_create_drawing(
             video=video,
-            author=user,
+            author=current,
             **{
                 key: serializer.validated_data[key]
                 for key in ("timestamp", "duration", "drawing_data")

@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -12,6 +12,8 @@ from videos.pages import page_data
 from videos.permissions import can_annotate, can_edit
 from videos.selectors import video_get
 
+GONE = "This video is no longer available, or it was never shared with you."
+
 
 @login_required
 @ensure_csrf_cookie
@@ -19,7 +21,13 @@ def studio(request: HttpRequest, video_id: uuid.UUID) -> HttpResponse:
     try:
         video = video_get(user=request.user, video_id=video_id)
     except ApplicationError:
-        raise Http404("No such video, or it is not shared with you.") from None
+        # Hidden, deleted, never shared: one answer, so a refusal says nothing about which.
+        return render(
+            request,
+            "404.html",
+            {"heading": "Video not available", "message": GONE},
+            status=404,
+        )
     data = page_data(
         request,
         video_id=str(video.pk),

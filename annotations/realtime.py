@@ -1,4 +1,10 @@
-"""Events for the real-time channel: one group per video, sent after the write commits."""
+"""Events for the real-time channel: one group per video, sent after the write commits.
+
+Every socket also joins its user's group. When who may see a video changes (a share revoked or
+lowered, the video hidden or deleted, the user deactivated, deleted or re-roled), the service that
+changed it sends `access.check` to the video's or the user's group; each socket then asks the
+database again and closes (4403) or downgrades.
+"""
 
 import json
 import logging
@@ -28,30 +34,51 @@ BROADCAST_LATENCY = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
+# The channel-layer message type of an access change (handled by VideoConsumer.access_check).
+ACCESS_CHECK = "access.check"
+
 
 def video_group(video_id: uuid.UUID | str) -> str:
     return f"video.{video_id}"
 
 
-def publish(video_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> None:
-    """Broadcast to everyone watching the video. Best effort: a Redis hiccup must not fail the
-    REST request that already stored the change; clients resync on reconnect."""
+def user_group(user_id: int | str) -> str:
+    return f"user.{user_id}"
 
-    PUBLISHED.labels(event=event).inc()
+
+def _send_after_commit(group: str, message: dict[str, Any], label: str) -> None:
+    """Best effort, after the write commits: a Redis hiccup must not fail the request that
+    already stored the change; clients resync on reconnect."""
 
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        stamped = {**message, "sent_at": time.time()} if "sent_at" in message else message
         try:
-            async_to_sync(layer.group_send)(
-                video_group(video_id),
-                {"type": "broadcast", "event": event, "payload": payload, "sent_at": time.time()},
-            )
+            async_to_sync(layer.group_send)(group, stamped)
         except Exception:  # the layer's errors vary; losing a live event is not data loss
-            logger.warning("real-time publish failed", exc_info=True, extra={"event": event})
+            logger.warning("real-time publish failed", exc_info=True, extra={"event": label})
 
     transaction.on_commit(send)
+
+
+def publish_access_check(
+    *, video_id: uuid.UUID | str | None = None, user_id: int | str | None = None
+) -> None:
+    """Access to a video (or everything a user sees) changed: its sockets re-check it now."""
+    PUBLISHED.labels(event=ACCESS_CHECK).inc()
+    if video_id is not None:
+        _send_after_commit(video_group(video_id), {"type": ACCESS_CHECK}, ACCESS_CHECK)
+    if user_id is not None:
+        _send_after_commit(user_group(user_id), {"type": ACCESS_CHECK}, ACCESS_CHECK)
+
+
+def publish(video_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> None:
+    """Broadcast to everyone watching the video (after commit, best effort)."""
+    PUBLISHED.labels(event=event).inc()
+    message = {"type": "broadcast", "event": event, "payload": payload, "sent_at": time.time()}
+    _send_after_commit(video_group(video_id), message, event)
 
 
 def as_json(data: Any) -> Any:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from annotations.realtime import publish_access_check
 from config.errors import ApplicationError, Conflict, ServiceUnavailable
 from config.text import clean_filename, clean_text
 from processing import ffmpeg
@@ -227,7 +228,9 @@ def video_delete(*, video: Video) -> None:
         raise ServiceUnavailable("Storage is unavailable; the video was kept.") from error
     for hook in VIDEO_DELETE_HOOKS:
         hook(video)
+    video_id = video.pk
     video.delete()
+    publish_access_check(video_id=video_id)  # open sockets on it close
 
 
 # Other apps (annotations) register here what they must remove with a video.
@@ -247,11 +250,13 @@ def video_share(*, video: Video, user: User, permission: SharePermission) -> Vid
     share, _ = VideoShare.objects.update_or_create(
         video=video, user=user, defaults={"permission": permission}
     )
+    publish_access_check(user_id=user.pk)  # lowered to view: their sockets stop annotating
     return share
 
 
 def video_unshare(*, video: Video, user: User) -> bool:
     deleted, _ = VideoShare.objects.filter(video=video, user=user).delete()
+    publish_access_check(user_id=user.pk)  # their open sockets on the video close
     return deleted > 0
 
 
@@ -277,6 +282,7 @@ def video_hide(*, video: Video, reason: str) -> Video:
         raise ApplicationError(errors={"reason": ["Say why: the owner will read it."]})
     video.moderation, video.moderation_reason = Moderation.HIDDEN, reason
     video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+    publish_access_check(video_id=video.pk)  # only staff and the owner keep their sockets
     return video
 
 

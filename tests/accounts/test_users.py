@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from tests.conftest import bearer
@@ -31,10 +32,22 @@ def test_staff_creates_user_with_role(api_client, staff):
     assert not created.is_staff
 
 
-def test_staff_role_reaches_admin(api_client, staff):
+def test_only_a_superuser_creates_staff(api_client, staff):
     payload = {**NEW_USER, "role": "staff"}
-    bearer(api_client, staff).post("/api/v1/users", payload, format="json")
+    refused = bearer(api_client, staff).post("/api/v1/users", payload, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert not User.objects.filter(username="newcoach").exists()
+    root = User.objects.create_superuser("root", "root@example.com", "a long enough passphrase")
+    created = bearer(APIClient(), root).post("/api/v1/users", payload, format="json")
+    assert created.status_code == 201 and created.json()["role"] == "staff"
     assert User.objects.get(username="newcoach").is_staff
+
+
+@pytest.mark.parametrize("role", ["coach", "athlete"])
+def test_staff_creates_coaches_and_athletes(api_client, staff, role):
+    payload = {**NEW_USER, "role": role}
+    response = bearer(api_client, staff).post("/api/v1/users", payload, format="json")
+    assert response.status_code == 201 and response.json()["role"] == role
 
 
 @pytest.mark.parametrize("role", ["coach", "athlete"])
