@@ -40,8 +40,26 @@ def _check_time(video: Video, timestamp: float) -> None:
         )
 
 
+DEFAULT_FPS = 30.0
+FRAME_EPSILON = 1e-6
+
+
+def frame_rule(timestamp: float, fps: float | None) -> tuple[int, float]:
+    """The frame on screen at `timestamp` and that frame's own start time, frame / fps, unrounded.
+
+    Frames are counted at the source's rate as recorded on the video (video.fps), whichever
+    rendition plays. The epsilon absorbs floating-point error (123 / 30 * 30 is a hair under 123),
+    so frame_rule(frame / fps) gives back the same frame at any rate. The studio
+    (static/src/studio/frames.js) and the export (a drawing shows from t >= its start) use the
+    same rule, so a drawing is on screen from the very frame it was drawn on.
+    """
+    rate = fps if fps and fps > 0 else DEFAULT_FPS
+    frame = max(0, math.floor(timestamp * rate + FRAME_EPSILON))
+    return frame, frame / rate
+
+
 def frame_at(video: Video, timestamp: float) -> int:
-    return math.floor(timestamp * (video.fps or 30) + 1e-6)
+    return frame_rule(timestamp, video.fps)[0]
 
 
 def _geometry(video: Video, drawing_data: dict[str, Any]) -> float | None:
@@ -53,13 +71,14 @@ def _geometry(video: Video, drawing_data: dict[str, Any]) -> float | None:
 def _annotation_new(
     *, video: Video, author: User, kind: AnnotationType, timestamp: float, **fields: Any
 ) -> Annotation:
+    frame, start = frame_rule(timestamp, video.fps)
     return Annotation.objects.create(
         video_id=video.pk,
         author_id=author.pk,
         author_username=author.username,
         type=kind,
-        timestamp=timestamp,
-        frame=frame_at(video, timestamp),
+        timestamp=start,
+        frame=frame,
         **fields,
     )
 
@@ -97,7 +116,7 @@ def annotation_update(
     fields = ["updated_at"]
     if timestamp is not None:
         _check_time(video, timestamp)
-        annotation.timestamp, annotation.frame = timestamp, frame_at(video, timestamp)
+        annotation.frame, annotation.timestamp = frame_rule(timestamp, video.fps)
         fields += ["timestamp", "frame"]
     if duration is not None:
         annotation.duration = duration

@@ -31,7 +31,7 @@ export function render() {
   const { width, height } = state.picture;
   const time = player.currentTime;
   for (const annotation of state.annotations.values()) {
-    if (drawingShowing(annotation, time)) {
+    if (drawingShowing(annotation, time, state.fps)) {
       drawDrawing(ctx, annotation.drawing_data, width, height, { highlight: annotation.id === state.selected });
     }
   }

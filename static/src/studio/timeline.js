@@ -3,6 +3,7 @@
 import { api, el, formatDuration } from "../lib/page.js";
 import { authorColor } from "./authors.js";
 import { $, page, player, track } from "./dom.js";
+import { frameAt, frameMiddle } from "./frames.js";
 import { fractionAt, markerLeft, motionBars, sceneCutX, timeAtFraction } from "./positions.js";
 import { parseStoryboard, tileAt } from "./storyboard.js";
 import { state } from "./state.js";
@@ -86,7 +87,7 @@ export function markerButton(annotation) {
     onclick: (event) => {
       event.stopPropagation();
       player.pause();
-      player.currentTime = annotation.timestamp + 0.001;
+      player.currentTime = frameMiddle(frameAt(annotation.timestamp, state.fps), state.fps);
     },
   });
   marker.style.left = markerLeft(annotation.timestamp, state.video.duration);

@@ -2,7 +2,7 @@
 // a drawing, undo, and saving through the API.
 import { api } from "../lib/page.js";
 import { $, canDraw, overlay, page, player, say } from "./dom.js";
-import { drawingShowing } from "./frames.js";
+import { drawingShowing, frameStart } from "./frames.js";
 import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
 import {
   annotationDeleted,
@@ -39,7 +39,7 @@ function pickAt(event) {
   const y = event.clientY - box.top;
   let best = null;
   for (const annotation of state.annotations.values()) {
-    if (!drawingShowing(annotation, player.currentTime)) continue;
+    if (!drawingShowing(annotation, player.currentTime, state.fps)) continue;
     const distance = distanceTo(annotation.drawing_data, box.width, box.height, x, y);
     if (distance < 12 && (!best || distance < best.distance)) best = { annotation, distance };
   }
@@ -130,13 +130,14 @@ function placeText(point) {
   input.onblur = () => finish(true);
 }
 
-async function save(drawing, timestamp) {
+async function save(drawing, time) {
+  const timestamp = frameStart(time, state.fps); // the frame's own time, unrounded
   const temp = { id: `pending-${Math.random()}`, type: "drawing", timestamp, duration: Number($("duration").value) || 3, drawing_data: drawing, author: page.user };
   annotationKeep(temp);
   try {
     const saved = await api("annotations/drawing", {
       method: "POST",
-      json: { video_id: page.video_id, timestamp: Number(timestamp.toFixed(4)), duration: temp.duration, drawing_data: drawing },
+      json: { video_id: page.video_id, timestamp, duration: temp.duration, drawing_data: drawing },
     });
     annotationForget(temp.id);
     annotationKeepMine(saved);
