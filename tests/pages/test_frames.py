@@ -11,7 +11,7 @@ from annotations.models import Annotation
 from processing import pipeline
 from tests.factories import make_user, make_video
 from tests.media import make_clip
-from tests.pages.test_studio import drag, in_thread, open_studio
+from tests.pages.studio import drag, in_thread, open_studio
 from videos.models import ScanStatus, VideoStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

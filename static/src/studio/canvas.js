@@ -4,7 +4,9 @@ import { overlay, player, stage } from "./dom.js";
 import { drawingShowing, loopEnded } from "./frames.js";
 import { fitPicture } from "./geometry.js";
 import { updateClock } from "./player.js";
-import { drawDrawing } from "./render.js";
+import { editableSelection } from "./edit.js";
+import { handleIndexes } from "./handles.js";
+import { drawDrawing, drawHandles } from "./render.js";
 import { state } from "./state.js";
 import { drawMotion } from "./timeline.js";
 import { syncVoices } from "./voiceovers.js";
@@ -35,6 +37,8 @@ export function render() {
       drawDrawing(ctx, annotation.drawing_data, width, height, { highlight: annotation.id === state.selected });
     }
   }
+  const mine = editableSelection();
+  if (mine && drawingShowing(mine, time, state.fps)) drawHandles(ctx, mine.drawing_data, width, height, handleIndexes(mine.drawing_data));
   if (state.draft) drawDrawing(ctx, state.draft, width, height);
   updateClock(time);
   syncVoices(time);

@@ -1,9 +1,9 @@
 // Keyboard shortcuts: space plays, , and . step a frame, [ and ] change speed, f fullscreen,
-// Ctrl/Cmd+Z undo, Delete removes the selection, and a letter per tool.
+// Ctrl/Cmd+Z undo, Ctrl/Cmd+Shift+Z or Ctrl+Y redo, Delete removes the selection, and a letter per tool.
 import { canDraw } from "./dom.js";
 import { frameStep, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
 import { state } from "./state.js";
-import { remove, setTool, undo } from "./tools.js";
+import { redo, remove, setTool, undo } from "./tools.js";
 
 const TOOL_KEYS = { s: "select", p: "pen", l: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
 
@@ -18,7 +18,11 @@ function playbackKey(key) {
 export function onKey(event) {
   if (event.target.closest("input, textarea, select, dialog")) return;
   const key = event.key;
-  if ((event.ctrlKey || event.metaKey) && key.toLowerCase() === "z") {
+  const command = event.ctrlKey || event.metaKey;
+  if (command && (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey))) {
+    event.preventDefault();
+    if (canDraw) redo();
+  } else if (command && key.toLowerCase() === "z") {
     event.preventDefault();
     if (canDraw) undo();
   } else if (playbackKey(key)) {

@@ -3,6 +3,7 @@
 import { el } from "../lib/page.js";
 import { authorColor } from "./authors.js";
 import { $, canDraw, page } from "./dom.js";
+import { seekAndSelect } from "./edit.js";
 import { state } from "./state.js";
 import { markerButton } from "./timeline.js";
 import { remove } from "./tools.js";
@@ -11,12 +12,17 @@ import { voiceItem } from "./voiceovers.js";
 function drawingItem(annotation) {
   const mine = annotation.author.id === page.user.id;
   const tool = annotation.drawing_data.tool_type;
+  const degrees = annotation.angle_degrees != null ? ` (${annotation.angle_degrees.toFixed(1)}°)` : "";
+  const selected = state.selected === annotation.id;
   return el(
     "li",
-    { "data-annotation-id": annotation.id },
+    { "data-annotation-id": annotation.id, class: selected ? "selected" : null },
     el("span", { class: "chip" }, annotation.author.username),
-    ` ${tool} at ${annotation.timestamp.toFixed(2)} s`,
-    annotation.angle_degrees != null ? ` (${annotation.angle_degrees.toFixed(1)}°)` : "",
+    el(
+      "button",
+      { type: "button", class: "row-select", "aria-pressed": String(selected), onclick: () => seekAndSelect(annotation) },
+      `${tool} at ${annotation.timestamp.toFixed(2)} s${degrees}`,
+    ),
     canDraw && mine && !String(annotation.id).startsWith("pending")
       ? el("button", { type: "button", class: "small danger", "aria-label": `Delete your ${tool}`, onclick: () => remove(annotation.id) }, "Delete")
       : null,
