@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { clockText, drawingShowing, frameAt, frameMiddle, frameStart, frameStepTime, frameTime, isShowing, loopEnded, loopWith, nextSpeed } from "../src/studio/frames.js";
+import { clockText, drawingShowing, frameAt, frameMiddle, frameStart, frameStepTime, frameTime, isShowing, timelineValueText, loopEnded, loopWith, nextSpeed } from "../src/studio/frames.js";
 
 test("a frame step lands in the middle of the next or previous frame", () => {
   assert.equal(frameStepTime(1.0, 25, 1, 10), 26.5 / 25);
@@ -118,4 +118,9 @@ test("the middle of a frame is inside that frame", () => {
   for (const fps of RATES) {
     for (let frame = 0; frame < 3000; frame += 1) assert.equal(frameAt(frameMiddle(frame, fps), fps), frame);
   }
+});
+
+test("the timeline says the time and the frame", () => {
+  assert.equal(timelineValueText(1.04, 4, 25), "0:01.040 of 0:04, frame 26");
+  assert.equal(timelineValueText(0, 0, 30), "0:00.000 of 0:00, frame 0");
 });

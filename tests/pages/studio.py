@@ -83,3 +83,15 @@ def pixel_alpha(page, x: float, y: float) -> int:
         }""",
         [x, y],
     )
+
+
+def wait_for_ink(page, x: float, y: float) -> None:
+    """Wait until the overlay has ink at (x, y) (drawn on a later animation frame)."""
+    page.wait_for_function(
+        """([x, y]) => {
+            const c = document.getElementById("overlay");
+            const [px, py] = [Math.round(x * c.width), Math.round(y * c.height)];
+            return c.getContext("2d").getImageData(px, py, 1, 1).data[3] > 0;
+        }""",
+        arg=[x, y],
+    )

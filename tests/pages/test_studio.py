@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from annotations.models import Annotation
 from tests.factories import make_user
 from tests.pages.conftest import PHONE, screenshot
-from tests.pages.studio import FPS, at, drag, open_studio, pixel_alpha, seek
+from tests.pages.studio import FPS, at, drag, open_studio, pixel_alpha, seek, wait_for_ink
 from videos.models import VideoShare
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -129,8 +129,7 @@ def test_two_people_see_each_other_live(open_page, coaching):
     drag(coach_page, (0.2, 0.5), (0.8, 0.5))
     expect(owner_page.locator("#drawing-list li")).to_have_count(1)  # no reload
     owner_page.bring_to_front()  # background tabs do not paint
-    owner_page.wait_for_timeout(200)
-    assert pixel_alpha(owner_page, 0.5, 0.5) > 0
+    wait_for_ink(owner_page, 0.5, 0.5)
     owner_page.get_by_role("button", name="Pen", exact=True).click()
     drag(owner_page, (0.2, 0.2), (0.4, 0.3))
     expect(coach_page.locator("#drawing-list li")).to_have_count(2)

@@ -16,6 +16,8 @@ const ctx = overlay.getContext("2d");
 export function layout() {
   const vw = player.videoWidth || state.video?.width || 16;
   const vh = player.videoHeight || state.video?.height || 9;
+  const aspect = `${vw} / ${vh}`; // the stage takes the picture's shape: a portrait clip stands tall
+  if (stage.style.aspectRatio !== aspect) stage.style.aspectRatio = aspect;
   const { x, y, width, height } = fitPicture(player.getBoundingClientRect(), stage.getBoundingClientRect(), vw, vh);
   state.picture = { x, y, width, height };
   const dpr = window.devicePixelRatio || 1;

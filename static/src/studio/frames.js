@@ -41,6 +41,12 @@ export function clockText(time, duration) {
   return `${formatDuration(time) || "0:00"}.${ms} / ${formatDuration(duration)}`;
 }
 
+/** The timeline's spoken value: the time, the duration and the frame on screen. */
+export function timelineValueText(time, duration, fps) {
+  const [now, total] = clockText(time, duration).split(" / ");
+  return `${now} of ${total}, frame ${frameAt(time, fps)}`;
+}
+
 /** The next speed in `values` from `current` (-1 slower, +1 faster), stopping at the ends. */
 export function nextSpeed(values, current, direction) {
   const index = values.indexOf(current);

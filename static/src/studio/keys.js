@@ -1,16 +1,18 @@
-// Keyboard shortcuts: space plays, , and . step a frame, [ and ] change speed, f fullscreen,
+// Keyboard shortcuts: space plays, , and . step a frame, J K L shuttle, [ and ] change speed,
+// f fullscreen,
 // Ctrl/Cmd+Z undo, Ctrl/Cmd+Shift+Z or Ctrl+Y redo, Delete removes the selection, and a letter per tool.
 import { canDraw } from "./dom.js";
-import { frameStep, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
+import { frameStep, shuttle, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
 import { state } from "./state.js";
 import { redo, remove, setTool, undo } from "./tools.js";
 
-const TOOL_KEYS = { s: "select", p: "pen", l: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
+const TOOL_KEYS = { s: "select", p: "pen", n: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
 
 function playbackKey(key) {
   if (key === "," || key === "ArrowLeft") frameStep(-1);
   else if (key === "." || key === "ArrowRight") frameStep(1);
   else if (key === " ") togglePlay();
+  else if (["j", "k", "l"].includes(key.toLowerCase())) shuttle(key.toLowerCase());
   else return false;
   return true;
 }
@@ -25,7 +27,7 @@ export function onKey(event) {
   } else if (command && key.toLowerCase() === "z") {
     event.preventDefault();
     if (canDraw) undo();
-  } else if (playbackKey(key)) {
+  } else if (!event.ctrlKey && !event.metaKey && !event.altKey && playbackKey(key)) {
     event.preventDefault();
   } else if (key === "[") {
     stepSpeed(-1);

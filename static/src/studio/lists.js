@@ -1,11 +1,11 @@
-// The lists beside the picture (drawings, voice-overs) and the markers on the track, drawn again
-// from the state whenever the annotations change.
+// The lists beside the picture (drawings, voice-overs) and the markers under the track, drawn
+// again from the state whenever the annotations change.
 import { el } from "../lib/page.js";
 import { authorColor } from "./authors.js";
 import { $, canDraw, page } from "./dom.js";
 import { seekAndSelect } from "./edit.js";
 import { state } from "./state.js";
-import { markerButton } from "./timeline.js";
+import { refreshMarkers } from "./markers.js";
 import { remove } from "./tools.js";
 import { voiceItem } from "./voiceovers.js";
 
@@ -34,16 +34,14 @@ function orEmpty(items, text) {
 }
 
 export function refreshLists() {
-  const markers = [];
   const drawings = [];
   const voices = [];
   const sorted = [...state.annotations.values()].sort((a, b) => a.timestamp - b.timestamp);
   for (const annotation of sorted) {
-    markers.push(markerButton(annotation));
     if (annotation.type === "drawing") drawings.push(drawingItem(annotation));
     else voices.push(voiceItem(annotation));
   }
-  $("markers").replaceChildren(...markers);
+  refreshMarkers();
   $("drawing-list").replaceChildren(...orEmpty(drawings, "No drawings yet."));
   $("voice-list").replaceChildren(...orEmpty(voices, "No voice-overs yet."));
   for (const chip of document.querySelectorAll(".chip")) chip.style.borderColor = authorColor(chip.textContent);
