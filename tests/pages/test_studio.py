@@ -1,5 +1,7 @@
 """The player and annotation studio in Chromium, on a video processed by the real pipeline."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -7,7 +9,7 @@ from annotations.models import Annotation
 from tests.factories import make_user
 from tests.pages.conftest import PHONE, screenshot
 from tests.pages.studio import FPS, at, drag, open_studio, pixel_alpha, seek, wait_for_ink
-from videos.models import VideoShare
+from videos.models import Moderation, VideoShare
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -230,10 +232,23 @@ def test_export_from_the_studio(open_page, coaching, worker):
     page.get_by_role("button", name="Line", exact=True).click()
     drag(page, (0.1, 0.5), (0.9, 0.5))
     expect(page.locator("#studio-message")).to_have_text("Saved.")
-    page.get_by_label("Quality", exact=True).last.select_option(label="SD 240p")
+    page.get_by_label("Quality", exact=True).last.select_option(label="240p")
     page.get_by_role("button", name="Export MP4").click()
     link = page.get_by_role("link", name="Download SD MP4")
     expect(link).to_be_visible(timeout=60_000)  # rendered by the worker, announced live
     download = page.request.get(link.get_attribute("href"))
     assert download.ok and download.body()[4:8] == b"ftyp"
     screenshot(page, "studio-export")
+
+
+def test_a_hidden_video_tells_its_owner_why_and_offers_no_share_or_export(open_page, coaching):
+    video = coaching["video"]
+    video.moderation, video.moderation_reason = Moderation.HIDDEN, "Shows another athlete"
+    video.save(update_fields=["moderation", "moderation_reason"])
+    page = open_studio(open_page, coaching["owner"], video)
+    notice = page.get_by_test_id("hidden-notice")
+    expect(notice).to_contain_text("Hidden by staff: Shows another athlete.")
+    expect(page.get_by_role("button", name="Share")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Export")).to_have_count(0)
+    expect(page.locator("#quality option").first).to_have_text(re.compile(r"^(Auto|\d+p)"))
+    screenshot(page, "studio-hidden")

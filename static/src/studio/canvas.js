@@ -13,11 +13,20 @@ import { syncVoices } from "./voiceovers.js";
 
 const ctx = overlay.getContext("2d");
 
+/** The stage takes the picture's shape at the full width (a portrait clip stands tall), up to
+ * the CSS max-height; a fullscreen stage fills the screen. */
+function fitStage(vw, vh) {
+  const height = document.fullscreenElement === stage ? "" : `${Math.round((stage.clientWidth * vh) / vw)}px`;
+  if (stage.style.height !== height) {
+    stage.style.aspectRatio = height ? "auto" : "";
+    stage.style.height = height;
+  }
+}
+
 export function layout() {
   const vw = player.videoWidth || state.video?.width || 16;
   const vh = player.videoHeight || state.video?.height || 9;
-  const aspect = `${vw} / ${vh}`; // the stage takes the picture's shape: a portrait clip stands tall
-  if (stage.style.aspectRatio !== aspect) stage.style.aspectRatio = aspect;
+  fitStage(vw, vh);
   const { x, y, width, height } = fitPicture(player.getBoundingClientRect(), stage.getBoundingClientRect(), vw, vh);
   state.picture = { x, y, width, height };
   const dpr = window.devicePixelRatio || 1;

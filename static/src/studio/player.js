@@ -3,6 +3,7 @@
 import { el } from "../lib/page.js";
 import { $, player, say, stage, track } from "./dom.js";
 import { clockText, frameAt, frameStepTime, nextSpeed, timelineValueText } from "./frames.js";
+import { qualityLabel } from "./labels.js";
 import { fractionAtTime, loopRange } from "./positions.js";
 import { loopSet, state } from "./state.js";
 
@@ -42,12 +43,6 @@ function setSource(choice, onMetadata) {
     },
     { once: true },
   );
-}
-
-/** "1080p", "720p", "360p": named by the short side, so a portrait clip is no "HD 1920p". */
-export function qualityLabel(rendition) {
-  const sides = [rendition.width, rendition.height].filter(Boolean);
-  return sides.length ? `${Math.min(...sides)}p` : rendition.quality.toUpperCase();
 }
 
 /** Fill the quality menu and start playing its first choice. */
