@@ -1,5 +1,5 @@
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -10,13 +10,18 @@ from processing.models import JobKind, JobState, ProcessingJob
 from processing.services import export_retry
 from videos.services import video_reprocess
 
+if TYPE_CHECKING:  # a type of django-stubs only
+    from django.contrib.admin.filters import _ListFilterChoices
+
 
 class ErrorCodeFilter(admin.AllValuesFieldListFilter):
     """The error codes jobs have, with "none" for jobs without one (not an empty link)."""
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: Any) -> Iterator["_ListFilterChoices"]:
         for choice in super().choices(changelist):
-            yield {**choice, "display": choice["display"] or "none"}
+            if not choice["display"]:
+                choice["display"] = "none"
+            yield choice
 
 
 @admin.register(ProcessingJob)
