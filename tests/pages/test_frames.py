@@ -11,7 +11,7 @@ from annotations.models import Annotation
 from processing import pipeline
 from tests.factories import make_user, make_video
 from tests.media import make_clip
-from tests.pages.studio import drag, in_thread, open_studio
+from tests.pages.studio import at, drag, in_thread, open_studio
 from videos.models import ScanStatus, VideoStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -73,5 +73,8 @@ def test_a_drawing_is_on_the_frame_it_was_drawn_on(open_page, tmp_path, rate, fp
     page.reload()
     expect(page.locator("#player")).to_have_js_property("readyState", 4, timeout=20_000)
     assert ink_on(page, paused) > 100  # and after a reload
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.mouse.click(*at(page, 0.5, 0.5))  # and selectable on that frame
+    page.wait_for_function("id => studio.state.selected === id", arg=str(saved.pk))
     pause_at(page, (frame - 0.5) / fps)  # the frame before: nothing yet
     page.wait_for_function(INK, arg=0)
