@@ -12,6 +12,8 @@ export { redo, undo };
 
 export function setTool(tool) {
   toolChoose(tool);
+  // A drawing tool: the colour and width controls are for the next drawing, not the selected one.
+  if (tool !== "select" && state.selected) selectDrawing(null);
   for (const button of document.querySelectorAll(".tool")) {
     button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
   }
