@@ -108,3 +108,48 @@ def test_snap_migration_moves_rounded_times_onto_their_frames():
     assert (exact.frame, exact.timestamp) == (90, 1.5)
     assert (orphan.frame, orphan.timestamp) == (45, 1.5)
     assert math.floor(old.timestamp * 29.97 + 1e-6) == old.frame
+
+
+@pytest.mark.parametrize(
+    ("fps", "rate"), [(29.97, "30000/1001"), (59.94, "60000/1001"), (25.0, "25")]
+)
+def test_renditions_are_made_at_the_frame_rate_frames_are_counted_at(fps, rate):
+    from processing.ladder import frame_rate
+
+    assert frame_rate(fps) == rate
+
+
+def test_a_variable_frame_rate_source_gets_evenly_spaced_frames(tmp_path):
+    """1 s at 30 fps then 1 s at 10 fps: the rendition's frames sit at k / video.fps (the fps
+    filter of processing.ladder makes it so explicitly, whatever the muxer would do alone)."""
+    import subprocess
+
+    from django.core.files.storage import default_storage
+
+    from processing import pipeline
+    from tests.media import concat_clip
+    from videos.models import ScanStatus, VideoStatus
+
+    clip = concat_clip(
+        tmp_path / "vfr.mkv", "testsrc2=s=320x240:r=30:d=1", "testsrc2=s=320x240:r=10:d=1", vfr=True
+    )
+    owner = make_user("owner", role="athlete")
+    video = make_video(
+        owner, status=VideoStatus.UPLOADED, content=clip.read_bytes(), scan_status=ScanStatus.CLEAN
+    )
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY and video.fps
+    rendition = video.renditions.order_by("height").first()
+    assert rendition is not None
+    argv = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries"]
+    argv += ["frame=pts_time", "-of", "csv=p=0", default_storage.path(rendition.file.name)]
+    times = [
+        float(line.strip(","))
+        for line in subprocess.run(
+            argv, check=True, capture_output=True, text=True, timeout=60
+        ).stdout.split()
+    ]
+    assert len(times) > 20
+    for index, time in enumerate(times):
+        assert time == pytest.approx(times[0] + index / video.fps, abs=0.002), index
