@@ -100,5 +100,9 @@ def test_overlapping_markers_are_grouped_and_each_reachable(open_page, coaching)
         "studio.state.annotations.get(studio.state.selected).drawing_data.color"
     )
     assert selected == "#0000FF"
-    page.get_by_role("button", name=re.compile("line by coach at 3.00")).click()
+    single = page.get_by_role("button", name=re.compile("line by coach at 3.00"))
+    marker, track = single.bounding_box(), page.locator("#track").bounding_box()
+    centre = marker["x"] + marker["width"] / 2
+    assert centre == pytest.approx(track["x"] + 0.75 * track["width"], abs=2)  # under its time
+    single.click()
     page.wait_for_function("() => Math.abs(studio.player.currentTime - 75.5 / 25) < 0.005")

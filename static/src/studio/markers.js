@@ -41,7 +41,9 @@ function openGroup(button, group) {
   if (wasOpen) return;
   const items = group.items.map((annotation) => el("li", {}, el("button", { type: "button", class: "small", onclick: () => go(annotation) }, describe(annotation))));
   const menu = el("ul", { id: "marker-menu", class: "marker-menu", "aria-label": "At this point of the timeline" }, ...items);
-  menu.style.left = `${group.fraction * 100}%`;
+  // Opens towards the middle of the track, so it never hangs off the screen.
+  if (group.fraction > 0.5) menu.style.right = `${(1 - group.fraction) * 100}%`;
+  else menu.style.left = `${group.fraction * 100}%`;
   menu.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     event.stopPropagation();
@@ -68,7 +70,9 @@ function markerButton(group) {
     },
     many ? String(group.items.length) : "",
   );
-  button.style.left = `${group.fraction * 100}%`;
+  // Right under its time on the track, kept whole inside the lane at the ends.
+  const half = markerSize() / 2;
+  button.style.left = `clamp(${half}px, ${group.fraction * 100}%, calc(100% - ${half}px))`;
   button.style.background = authorColor(first.author.username);
   return button;
 }
