@@ -4,27 +4,43 @@ import json
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
 from annotations import services
-from annotations.models import Annotation
+from annotations.models import Annotation, AnnotationType
+from videos.models import Video
 from videos.storage import media_url
+
+
+class AnnotationChangeList(ChangeList):
+    """The page's annotations with their videos' titles, read in one query: annotations may live
+    in another database (MongoDB), so there is no join to select_related."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        ids = {annotation.video_id for annotation in self.result_list}
+        titles = dict(Video.objects.filter(pk__in=ids).values_list("pk", "title"))
+        for annotation in self.result_list:
+            annotation.video_title = titles.get(annotation.video_id)
 
 
 @admin.register(Annotation)
 class AnnotationAdmin(admin.ModelAdmin):
     list_display = [
-        "type",
-        "video_id",
-        "author_username",
-        "timestamp",
+        "kind",
+        "video_link",
+        "author",
+        "at",
         "duration",
         "hidden",
-        "audio_status",
         "created_at",
     ]
+    list_display_links = ["kind"]
     list_filter = ["type", "hidden", "audio_status"]
     search_fields = ["author_username"]
     search_help_text = "A video id, or part of an author's username."
@@ -48,6 +64,31 @@ class AnnotationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
+        return AnnotationChangeList
+
+    @admin.display(description="tool", ordering="type")
+    def kind(self, annotation: Annotation) -> str:
+        if annotation.type == AnnotationType.VOICE_OVER:
+            return "voice-over"
+        return (annotation.drawing_data or {}).get("tool_type", "drawing")
+
+    @admin.display(description="video")
+    def video_link(self, annotation: Annotation) -> str:
+        title = getattr(annotation, "video_title", None)
+        if title is None:
+            return format_html("<span>{}</span>", "(deleted video)")
+        url = reverse("admin:videos_video_change", args=[annotation.video_id])
+        return format_html('<a href="{}">{}</a>', url, title)
+
+    @admin.display(description="author", ordering="author_username")
+    def author(self, annotation: Annotation) -> str:
+        return annotation.author_username
+
+    @admin.display(description="at", ordering="timestamp")
+    def at(self, annotation: Annotation) -> str:
+        return f"{annotation.timestamp:.3f} s, frame {annotation.frame}"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Annotation], search_term: str

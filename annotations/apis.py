@@ -131,8 +131,18 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses={204: None, **ERRORS_WRITE})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.annotation_delete(annotation=self.get_object())
+        services.annotation_delete(annotation=self.get_object(), by=cast(User, request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses={201: AnnotationOutputSerializer, **ERRORS_WRITE},
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        """Undo a delete: the drawing the caller deleted lately, back with the same id."""
+        annotation = services.annotation_restore(annotation_id=pk, user=cast(User, request.user))
+        return Response(self.get_serializer(annotation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DrawingCreateSerializer,

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from prometheus_client import Counter
 
@@ -15,9 +16,20 @@ from annotations import realtime
 from annotations.drawing import angle_degrees
 from annotations.errors import AnnotationErrorCode
 from annotations.models import Annotation, AnnotationType, AudioStatus
-from config.errors import ApplicationError, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from config.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    ServiceUnavailable,
+    Unprocessable,
+)
 from processing import audio, ffmpeg
+from videos import selectors as video_selectors
+from videos.errors import VideoNotFound
 from videos.models import ScanStatus, Video, VideoStatus
+from videos.permissions import can_annotate
 from videos.storage import LocalFile, delete_prefix
 from videos.uploads import scan_local_file
 
@@ -40,8 +52,26 @@ def _check_time(video: Video, timestamp: float) -> None:
         )
 
 
+DEFAULT_FPS = 30.0
+FRAME_EPSILON = 1e-6
+
+
+def frame_rule(timestamp: float, fps: float | None) -> tuple[int, float]:
+    """The frame on screen at `timestamp` and that frame's own start time, frame / fps, unrounded.
+
+    Frames are counted at the source's rate as recorded on the video (video.fps), whichever
+    rendition plays. The epsilon absorbs floating-point error (123 / 30 * 30 is a hair under 123),
+    so frame_rule(frame / fps) gives back the same frame at any rate. The studio
+    (static/src/studio/frames.js) and the export (a drawing shows from t >= its start) use the
+    same rule, so a drawing is on screen from the very frame it was drawn on.
+    """
+    rate = fps if fps and fps > 0 else DEFAULT_FPS
+    frame = max(0, math.floor(timestamp * rate + FRAME_EPSILON))
+    return frame, frame / rate
+
+
 def frame_at(video: Video, timestamp: float) -> int:
-    return math.floor(timestamp * (video.fps or 30) + 1e-6)
+    return frame_rule(timestamp, video.fps)[0]
 
 
 def _geometry(video: Video, drawing_data: dict[str, Any]) -> float | None:
@@ -53,13 +83,14 @@ def _geometry(video: Video, drawing_data: dict[str, Any]) -> float | None:
 def _annotation_new(
     *, video: Video, author: User, kind: AnnotationType, timestamp: float, **fields: Any
 ) -> Annotation:
+    frame, start = frame_rule(timestamp, video.fps)
     return Annotation.objects.create(
         video_id=video.pk,
         author_id=author.pk,
         author_username=author.username,
         type=kind,
-        timestamp=timestamp,
-        frame=frame_at(video, timestamp),
+        timestamp=start,
+        frame=frame,
         **fields,
     )
 
@@ -97,7 +128,7 @@ def annotation_update(
     fields = ["updated_at"]
     if timestamp is not None:
         _check_time(video, timestamp)
-        annotation.timestamp, annotation.frame = timestamp, frame_at(video, timestamp)
+        annotation.frame, annotation.timestamp = frame_rule(timestamp, video.fps)
         fields += ["timestamp", "frame"]
     if duration is not None:
         annotation.duration = duration
@@ -113,15 +144,68 @@ def annotation_update(
     return annotation
 
 
-def annotation_delete(*, annotation: Annotation) -> None:
+def annotation_delete(*, annotation: Annotation, by: User | None = None) -> None:
     """Document first, then its files: a failure leaves at worst an unreferenced file under the
-    video's folder (removed with the video), never a document pointing at nothing."""
+    video's folder (removed with the video), never a document pointing at nothing. A drawing
+    deleted by a person (`by`) is kept aside for a while so they can undo it (annotation_restore).
+    """
     keys = [key for key in (annotation.audio, annotation.audio_source) if key]
     annotation_id, video_id = str(annotation.pk), annotation.video_id
+    if by is not None and annotation.type == AnnotationType.DRAWING:
+        cache.set(_deleted_key(annotation_id), _restorable(annotation, by), RESTORE_SECONDS)
     annotation.delete()
     for key in keys:
         default_storage.delete(key)
     realtime.publish(video_id, "annotation.deleted", {"id": annotation_id})
+
+
+# --- Undoing a delete -----------------------------------------------------------------------------
+# The studio's undo brings a deleted drawing back with the same id (its undo history and the
+# other viewers' lists refer to it). The row is gone; what it held waits in the cache for the
+# session, for the person who deleted it only.
+
+RESTORE_SECONDS = 12 * 3600
+RESTORED_FIELDS = ("video_id", "author_id", "author_username", "timestamp", "duration")
+
+
+def _deleted_key(annotation_id: uuid.UUID | str) -> str:
+    return f"annotations:deleted:{annotation_id}"
+
+
+def _restorable(annotation: Annotation, by: User) -> dict[str, Any]:
+    fields = {name: getattr(annotation, name) for name in RESTORED_FIELDS}
+    fields["video_id"] = str(fields["video_id"])
+    return {"deleted_by": by.pk, "fields": fields, "drawing_data": annotation.drawing_data}
+
+
+def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotation:
+    """The drawing `user` deleted lately, back with its id, author and time (on the frame rule),
+    if they may still annotate its video. Claimed by deleting the cache entry: restored once."""
+    kept = cache.get(_deleted_key(annotation_id))
+    if kept is None or Annotation.objects.filter(pk=annotation_id).exists():
+        raise NotFound("Nothing to restore: it was not deleted lately, or is back already.")
+    if kept["deleted_by"] != user.pk:
+        raise PermissionDenied("Only the person who deleted this drawing may bring it back.")
+    try:
+        video = video_selectors.video_get(user=user, video_id=kept["fields"]["video_id"])
+    except VideoNotFound:
+        raise NotFound("The video of this drawing is gone.") from None
+    if not can_annotate(user, video):
+        raise PermissionDenied("You may view this video but not annotate it.")
+    if not cache.delete(_deleted_key(annotation_id)):
+        raise Conflict("This drawing is being restored already.")
+    fields = kept["fields"]
+    frame, start = frame_rule(fields["timestamp"], video.fps)
+    annotation = Annotation.objects.create(
+        id=annotation_id,
+        type=AnnotationType.DRAWING,
+        drawing_data=kept["drawing_data"],
+        angle_degrees=_geometry(video, kept["drawing_data"]),
+        **{**fields, "timestamp": start},
+        frame=frame,
+    )
+    _announce_created(annotation)
+    return annotation
 
 
 def annotations_delete_for_video(video: Video) -> None:

@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,21 +10,34 @@ from processing.models import JobKind, JobState, ProcessingJob
 from processing.services import export_retry
 from videos.services import video_reprocess
 
+if TYPE_CHECKING:  # a type of django-stubs only
+    from django.contrib.admin.filters import _ListFilterChoices
+
+
+class ErrorCodeFilter(admin.AllValuesFieldListFilter):
+    """The error codes jobs have, with "none" for jobs without one (not an empty link)."""
+
+    def choices(self, changelist: Any) -> Iterator["_ListFilterChoices"]:
+        for choice in super().choices(changelist):
+            if not choice["display"]:
+                choice["display"] = "none"
+            yield choice
+
 
 @admin.register(ProcessingJob)
 class ProcessingJobAdmin(admin.ModelAdmin):
+    # Short columns: the table fits a 1440 px screen.
     list_display = [
-        "video",
-        "kind",
+        "video_title",
+        "kind_name",
         "state",
         "step",
         "progress",
         "attempts",
         "error_code",
-        "started_at",
         "finished_at",
     ]
-    list_filter = ["kind", "state", "error_code"]
+    list_filter = ["kind", "state", ("error_code", ErrorCodeFilter)]
     search_fields = ["=video__id", "video__title"]
     list_select_related = ["video"]
     actions = ["retry"]
@@ -45,6 +61,14 @@ class ProcessingJobAdmin(admin.ModelAdmin):
         "error_message",
         "log_tail",
     ]
+
+    @admin.display(description="video", ordering="video__title")
+    def video_title(self, job: ProcessingJob) -> str:
+        return job.video.title or str(job.video_id)
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_name(self, job: ProcessingJob) -> str:
+        return job.kind  # the short name; the filter explains each
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -146,10 +146,13 @@ def export_argv(
 ) -> list[str]:
     video = ffmpeg.hardened_input(source)
     picture = video["v:0"]
+    # Frame-exact: a drawing's start is its frame's own time (frame / video.fps); half a frame of
+    # slack keeps printing and rate rounding (29.97 vs 30000/1001) from moving it to the next.
+    slack = 0.5 / (info.fps or 30)
     for overlay in overlays:
         # A PNG we rendered ourselves: the image2 demuxer, local files only.
         drawn = ffmpeg_lib.input(str(overlay.png), f="image2", protocol_whitelist="file")
-        enable = f"gte(t,{overlay.start:.6f})*lt(t,{overlay.end:.6f})"
+        enable = f"gte(t,{overlay.start - slack:.6f})*lt(t,{overlay.end - slack:.6f})"
         picture = picture.overlay(drawn.video, eof_action="repeat", enable=enable)
     picture = picture.filter("format", "yuv420p")
     sound = export_sound(video, info=info, voices=voices)

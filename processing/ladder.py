@@ -71,6 +71,15 @@ def plan_outputs(info: MediaInfo, ladder: list[Rung] | None = None) -> list[Outp
     return outputs
 
 
+def frame_rate(fps: float) -> str:
+    """The rate for ffmpeg's fps filter as a fraction: NTSC rates (probed as 29.97, 59.94,
+    23.976...) are exactly N * 1000 / 1001, so their frames keep their own times."""
+    ntsc = round(fps * 1.001)
+    if abs(fps - ntsc / 1.001) < 0.0015 and abs(fps - round(fps)) > 0.0015:
+        return f"{ntsc * 1000}/1001"
+    return f"{fps:g}"
+
+
 def transcode_argv(
     source: Path,
     workdir: Path,
@@ -82,6 +91,11 @@ def transcode_argv(
     """One decode, a split filter graph, and per rendition one encode written twice by the tee
     muxer: a progressive MP4 (faststart) and an HLS fMP4 single file with byte-range playlist.
 
+    Every rendition is constant-frame-rate at its planned rate (the fps filter): phones record
+    a variable frame rate, and the studio and the export count frame k at k / video.fps, which
+    holds only when the frames are evenly spaced. On a constant-rate source at that rate the
+    filter passes every frame through unchanged.
+
     `extras` make more outputs of the same decoded picture (each gets a branch of the split and
     returns an ffmpeg-python output): the storyboard, poster candidates, motion frames."""
     stream = hardened_input(source, max_pixels=MAX_PIXELS)
@@ -90,8 +104,8 @@ def transcode_argv(
     for index, output in enumerate(outputs):
         scaled = split[index].filter("scale", output.width, output.height, flags="bicubic")
         scaled = scaled.filter("setsar", 1)
-        if info.fps and info.fps > output.fps + 0.01:
-            scaled = scaled.filter("fps", output.fps)
+        if info.fps:
+            scaled = scaled.filter("fps", frame_rate(output.fps))
         streams = [scaled.filter("format", "yuv420p")]
         if info.has_audio:
             streams.append(stream["a:0"])

@@ -12,7 +12,8 @@ import { onEvent } from "./studio/live.js";
 import { frameStep, setLoop, setSpeed, setupQuality, toggleFullscreen, togglePlay } from "./studio/player.js";
 import { setupShare } from "./studio/share.js";
 import { annotationKeep, onListsChanged, setVideo, state } from "./studio/state.js";
-import { hidePreview, loadMotion, loadStoryboard, seekFromTrack, showPreview } from "./studio/timeline.js";
+import { refreshMarkers } from "./studio/markers.js";
+import { loadMotion, loadStoryboard, setupTimeline } from "./studio/timeline.js";
 import { setTool, setupTools } from "./studio/tools.js";
 import { record } from "./studio/voiceovers.js";
 
@@ -38,7 +39,7 @@ async function start() {
     say(`The video could not be loaded: ${errorMessage(error) || error.message}`);
     return;
   }
-  track.setAttribute("aria-valuemax", String(state.video.duration || 0));
+  track.setAttribute("aria-valuemax", (state.video.duration || 0).toFixed(2));
   videoSocket(page.video_id, onEvent);
   if (state.video.status !== "ready") {
     showNotReady(state.video);
@@ -48,6 +49,7 @@ async function start() {
   await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion(), setupExports()]);
   refreshLists();
   new ResizeObserver(layout).observe(stage);
+  new ResizeObserver(refreshMarkers).observe(track); // groups depend on the track's width
   document.addEventListener("fullscreenchange", layout);
   window.addEventListener("resize", layout);
   requestAnimationFrame(render);
@@ -64,9 +66,7 @@ $("loop-b").addEventListener("click", () => setLoop("b"));
 $("loop-clear").addEventListener("click", () => setLoop(null));
 player.addEventListener("click", togglePlay);
 player.addEventListener("ratechange", () => ($("speed").value = String(player.playbackRate)));
-track.addEventListener("click", seekFromTrack);
-track.addEventListener("pointermove", showPreview);
-track.addEventListener("pointerleave", hidePreview);
+setupTimeline();
 document.addEventListener("keydown", onKey);
 if (canDraw) {
   setupTools();

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { clockText, frameAt, frameStepTime, isShowing, loopEnded, loopWith, nextSpeed } from "../src/studio/frames.js";
+import { clockText, drawingShowing, frameAt, frameMiddle, frameStart, frameStepTime, frameTime, isShowing, timelineValueText, loopEnded, loopWith, nextSpeed } from "../src/studio/frames.js";
 
 test("a frame step lands in the middle of the next or previous frame", () => {
   assert.equal(frameStepTime(1.0, 25, 1, 10), 26.5 / 25);
@@ -79,4 +79,48 @@ test("an annotation shows from its timestamp for its duration", () => {
   assert.equal(isShowing(annotation, 1), true);
   assert.equal(isShowing(annotation, 3.999), true);
   assert.equal(isShowing(annotation, 4), false);
+});
+
+const RATES = [25, 29.97, 30, 60, 120];
+
+test("a drawing is saved at its frame's own start time, unrounded", () => {
+  // the bug: 2.116666 at 30 fps was sent as 2.1167, after the frame's start
+  assert.equal(frameStart(2.116666, 30), 2.1);
+  for (const fps of RATES) {
+    for (const frame of [0, 1, 63, 299, 1799, 7001]) {
+      for (const inside of [0, 0.25, 0.5, 0.99]) {
+        const time = frameTime(frame, fps) + inside / fps;
+        assert.equal(frameStart(time, fps), frame / fps, `fps ${fps}, frame ${frame} + ${inside}`);
+        assert.equal(frameAt(frameStart(time, fps), fps), frame);
+      }
+    }
+  }
+});
+
+test("a drawing shows on the frame it was drawn on, wherever in that frame the player is", () => {
+  for (const fps of RATES) {
+    for (const frame of [0, 1, 63, 299, 1799]) {
+      const drawing = { type: "drawing", timestamp: frameTime(frame, fps), duration: 1 };
+      for (const inside of [0, 0.01, 0.5, 0.99]) {
+        assert.ok(drawingShowing(drawing, (frame + inside) / fps, fps), `fps ${fps}, frame ${frame} + ${inside}`);
+      }
+      assert.ok(drawingShowing(drawing, frameMiddle(frame, fps), fps));
+      if (frame > 0) assert.ok(!drawingShowing(drawing, frameMiddle(frame - 1, fps), fps), `fps ${fps}, frame before ${frame}`);
+      assert.ok(!drawingShowing(drawing, frameTime(frame, fps) + 1, fps), "gone after its duration");
+    }
+  }
+  // a hair before the start time in floating point is still the same frame
+  assert.ok(drawingShowing({ type: "drawing", timestamp: 123 / 30, duration: 1 }, 4.1 - 1e-9, 30));
+  assert.ok(!drawingShowing({ type: "voice_over", timestamp: 0, duration: 1 }, 0.5, 30));
+});
+
+test("the middle of a frame is inside that frame", () => {
+  for (const fps of RATES) {
+    for (let frame = 0; frame < 3000; frame += 1) assert.equal(frameAt(frameMiddle(frame, fps), fps), frame);
+  }
+});
+
+test("the timeline says the time and the frame", () => {
+  assert.equal(timelineValueText(1.04, 4, 25), "0:01.040 of 0:04, frame 26");
+  assert.equal(timelineValueText(0, 0, 30), "0:00.000 of 0:00, frame 0");
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { fractionAt, fractionAtTime, loopRange, markerLeft, motionBars, sceneCutX, timeAtFraction } from "../src/studio/positions.js";
+import { fractionAt, fractionAtTime, groupMarkers, keyedTime, loopRange, markerLeft, motionBars, sceneCutX, timeAtFraction } from "../src/studio/positions.js";
 
 const track = { left: 100, width: 400 };
 
@@ -42,4 +42,27 @@ test("motion bars scale to the peak and scene cuts sit on their time", () => {
     { x: 0.5, y: 28, width: 1, height: 0 },
   ]);
   assert.equal(sceneCutX(5, 10, 200), 99);
+});
+
+test("markers closer than a marker's width share a group, with all their items", () => {
+  const at = (timestamp, id) => ({ id, timestamp });
+  const items = [at(0, "a"), at(0.05, "b"), at(0.1, "c"), at(5, "d"), at(9.9, "e"), at(10, "f")];
+  const groups = groupMarkers(items, 10, 400, 24); // 24 px is 0.6 s on this track
+  assert.deepEqual(
+    groups.map((group) => group.items.map((item) => item.id)),
+    [["a", "b", "c"], ["d"], ["e", "f"]],
+  );
+  assert.deepEqual(groups.map((group) => group.fraction), [0, 0.5, 0.99]);
+  assert.equal(groupMarkers(items, 10, 8000, 24).length, 6, "a wide track: one marker each");
+  assert.deepEqual(groupMarkers([], 10, 400, 24), []);
+});
+
+test("Home, End and the page keys move along the timeline, within it", () => {
+  assert.equal(keyedTime("Home", 12, 40), 0);
+  assert.equal(keyedTime("End", 12, 40), 40);
+  assert.equal(keyedTime("PageUp", 12, 40), 16);
+  assert.equal(keyedTime("PageDown", 12, 40), 8);
+  assert.equal(keyedTime("PageDown", 0.5, 4), 0); // at least 1 s a page, never before 0
+  assert.equal(keyedTime("PageUp", 3.5, 4), 4);
+  assert.equal(keyedTime("x", 3.5, 4), null);
 });

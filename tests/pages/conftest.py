@@ -61,6 +61,15 @@ def browser():
 
 
 @pytest.fixture
+def coaching(tmp_path):
+    """A 4 s clip processed by the real pipeline, owned by ana, shared with a coach who may
+    annotate and a viewer (tests/pages/studio.py)."""
+    from tests.pages.studio import studio_coaching
+
+    return studio_coaching(tmp_path)
+
+
+@pytest.fixture
 def live(asgi_server):
     """The running app: `live.url` is its base URL."""
     return asgi_server

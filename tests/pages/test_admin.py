@@ -84,3 +84,58 @@ def test_retry_a_failed_job(staff_page):
     screenshot(page, "admin-retry")
     video.refresh_from_db()
     assert video.status == VideoStatus.UPLOADED  # queued again through the same service
+
+
+def test_lists_show_what_staff_look_for_and_fit_a_1440_screen(staff_page):
+    from datetime import UTC, datetime
+
+    from annotations.models import Annotation, AnnotationType
+
+    page = staff_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    owner = make_user("lena", role="athlete")
+    video = make_video(owner, title="Front squat, heavy triple at the end of the session")
+    for index, tool in enumerate(["angle", "arrow", "text"]):
+        Annotation.objects.create(
+            video_id=video.pk,
+            author_id=owner.pk,
+            author_username="lena",
+            type=AnnotationType.DRAWING,
+            timestamp=index / 25,
+            frame=index,
+            duration=3,
+            drawing_data={"tool_type": tool, "points": [[0.1, 0.1]]},
+        )
+    for state, code in [(JobState.FAILED, "worker_crashed"), (JobState.SUCCEEDED, "")]:
+        ProcessingJob.objects.create(
+            video=video,
+            state=state,
+            error_code=code,
+            attempts=1,
+            started_at=datetime.now(tz=UTC),
+            finished_at=datetime.now(tz=UTC),
+        )
+    fits = """() => document.documentElement.scrollWidth <= window.innerWidth
+        && [...document.querySelectorAll("#changelist .results")]
+            .every((box) => box.scrollWidth <= box.clientWidth)"""
+
+    page.goto("/admin/annotations/annotation/")
+    table = page.locator("#result_list")
+    for text in (
+        "Front squat, heavy triple",
+        "angle",
+        "arrow",
+        "text",
+        "lena",
+        "frame 2",
+        "0.080 s",
+    ):
+        assert text in table.inner_text(), text
+    assert page.evaluate(fits)
+    screenshot(page, "admin-annotations-1440")
+
+    page.goto("/admin/processing/processingjob/")
+    assert "worker_crashed" in page.locator("#result_list").inner_text()
+    assert page.get_by_role("link", name="none", exact=True).count() == 1  # no empty filter link
+    assert page.evaluate(fits)
+    screenshot(page, "admin-jobs-1440")

@@ -1,92 +1,17 @@
 """The player and annotation studio in Chromium, on a video processed by the real pipeline."""
 
-import threading
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from annotations.models import Annotation
-from processing import pipeline
-from tests.factories import make_user, make_video
-from tests.media import make_clip
+from tests.factories import make_user
 from tests.pages.conftest import PHONE, screenshot
-from videos.models import ScanStatus, VideoShare, VideoStatus
+from tests.pages.studio import FPS, at, drag, open_studio, pixel_alpha, seek, wait_for_ink
+from videos.models import Moderation, VideoShare
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-FPS = 25
-
-
-def in_thread(function, *args, **kwargs):
-    """Run Django/async_to_sync work outside the thread where Playwright keeps its event loop."""
-    errors = []
-
-    def run():
-        try:
-            function(*args, **kwargs)
-        except Exception as error:  # pragma: no cover - re-raised below
-            errors.append(error)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if errors:
-        raise errors[0]
-
-
-@pytest.fixture
-def coaching(tmp_path):
-    owner = make_user("ana", role="athlete")
-    coach = make_user("coach", role="coach")
-    viewer = make_user("viewer", role="coach")
-    clip = make_clip(tmp_path / "clip.mp4", seconds=4, size="640x360", rate=FPS)
-    video = make_video(
-        owner, status=VideoStatus.UPLOADED, content=clip.read_bytes(), scan_status=ScanStatus.CLEAN
-    )
-    in_thread(pipeline.process_video, video_id=str(video.pk))
-    video.refresh_from_db()
-    assert video.status == VideoStatus.READY
-    VideoShare.objects.create(video=video, user=coach, permission="annotate")
-    VideoShare.objects.create(video=video, user=viewer, permission="view")
-    return {"owner": owner, "coach": coach, "viewer": viewer, "video": video}
-
-
-def open_studio(open_page, user, video, **options):
-    page = open_page(user, **options)
-    page.goto(f"/videos/{video.pk}")
-    expect(page.locator("#player")).to_have_js_property("readyState", 4, timeout=20_000)
-    return page
-
-
-def seek(page, seconds: float) -> None:
-    page.evaluate("t => { studio.player.pause(); studio.player.currentTime = t; }", seconds)
-    page.wait_for_timeout(150)
-
-
-def box(page):
-    return page.locator("#overlay").bounding_box()
-
-
-def at(page, x: float, y: float) -> tuple[float, float]:
-    b = box(page)
-    return b["x"] + x * b["width"], b["y"] + y * b["height"]
-
-
-def drag(page, start, end, steps=8):
-    page.mouse.move(*at(page, *start))
-    page.mouse.down()
-    page.mouse.move(*at(page, *end), steps=steps)
-    page.mouse.up()
-
-
-def pixel_alpha(page, x: float, y: float) -> int:
-    return page.evaluate(
-        """([x, y]) => {
-            const c = document.getElementById("overlay");
-            const [px, py] = [Math.round(x * c.width), Math.round(y * c.height)];
-            return c.getContext("2d").getImageData(px, py, 1, 1).data[3];
-        }""",
-        [x, y],
-    )
 
 
 def test_draw_with_every_tool_and_find_them_after_reload(open_page, coaching):
@@ -206,8 +131,7 @@ def test_two_people_see_each_other_live(open_page, coaching):
     drag(coach_page, (0.2, 0.5), (0.8, 0.5))
     expect(owner_page.locator("#drawing-list li")).to_have_count(1)  # no reload
     owner_page.bring_to_front()  # background tabs do not paint
-    owner_page.wait_for_timeout(200)
-    assert pixel_alpha(owner_page, 0.5, 0.5) > 0
+    wait_for_ink(owner_page, 0.5, 0.5)
     owner_page.get_by_role("button", name="Pen", exact=True).click()
     drag(owner_page, (0.2, 0.2), (0.4, 0.3))
     expect(coach_page.locator("#drawing-list li")).to_have_count(2)
@@ -308,10 +232,23 @@ def test_export_from_the_studio(open_page, coaching, worker):
     page.get_by_role("button", name="Line", exact=True).click()
     drag(page, (0.1, 0.5), (0.9, 0.5))
     expect(page.locator("#studio-message")).to_have_text("Saved.")
-    page.get_by_label("Quality", exact=True).last.select_option(label="SD 240p")
+    page.get_by_label("Quality", exact=True).last.select_option(label="240p")
     page.get_by_role("button", name="Export MP4").click()
     link = page.get_by_role("link", name="Download SD MP4")
     expect(link).to_be_visible(timeout=60_000)  # rendered by the worker, announced live
     download = page.request.get(link.get_attribute("href"))
     assert download.ok and download.body()[4:8] == b"ftyp"
     screenshot(page, "studio-export")
+
+
+def test_a_hidden_video_tells_its_owner_why_and_offers_no_share_or_export(open_page, coaching):
+    video = coaching["video"]
+    video.moderation, video.moderation_reason = Moderation.HIDDEN, "Shows another athlete"
+    video.save(update_fields=["moderation", "moderation_reason"])
+    page = open_studio(open_page, coaching["owner"], video)
+    notice = page.get_by_test_id("hidden-notice")
+    expect(notice).to_contain_text("Hidden by staff: Shows another athlete.")
+    expect(page.get_by_role("button", name="Share")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Export")).to_have_count(0)
+    expect(page.locator("#quality option").first).to_have_text(re.compile(r"^(Auto|\d+p)"))
+    screenshot(page, "studio-hidden")

@@ -78,6 +78,7 @@ def test_upload_shows_progress_then_the_video_turns_ready(open_page, live, worke
 
     done = page.get_by_test_id("upload-done")
     expect(done).to_contain_text("Front squat, take 2", timeout=30_000)
+    assert "null" not in done.inner_text()  # no poster yet: nothing, not the word "null"
     seen = page.evaluate("window.progressSeen")
     assert seen == sorted(seen), seen  # never goes backwards
     assert len(set(seen)) >= 4 and seen[-1] == 100, seen

@@ -1,4 +1,6 @@
-"""Migrate the annotations store when it is a database of its own (MongoDB)."""
+"""Migrate the annotations store when it is a database of its own (MongoDB): its schema, and data
+migrations such as 0002, which moves existing annotations onto the frame rule (a start time of
+frame / video.fps, unrounded) there as on the default database."""
 
 from django.conf import settings
 from django.core.management import call_command

@@ -16,9 +16,11 @@ export function videoCard(video, me) {
     { class: "video-card", dataset: { videoId: video.id, status: video.status }, "data-testid": "video-card" },
     el(
       "a",
-      { class: "video-card__link", href: `/videos/${video.id}`, "aria-label": `${video.title}, ${cardSummary(video)}` },
+      { class: "video-card__link", href: `/videos/${video.id}` },
       el("div", { class: "video-card__thumb" }, poster, duration),
       el("h2", { class: "video-card__title" }, video.title || video.original_filename || "Untitled"),
+      // Said by screen readers after the visible text (a name that holds what is seen).
+      el("span", { class: "visually-hidden" }, `, ${cardSummary(video)}`),
     ),
     meta.childNodes.length ? meta : null,
     statusBlock(video),

@@ -4,16 +4,29 @@ import { overlay, player, stage } from "./dom.js";
 import { drawingShowing, loopEnded } from "./frames.js";
 import { fitPicture } from "./geometry.js";
 import { updateClock } from "./player.js";
-import { drawDrawing } from "./render.js";
+import { editableSelection } from "./edit.js";
+import { handleIndexes } from "./handles.js";
+import { drawDrawing, drawHandles } from "./render.js";
 import { state } from "./state.js";
 import { drawMotion } from "./timeline.js";
 import { syncVoices } from "./voiceovers.js";
 
 const ctx = overlay.getContext("2d");
 
+/** The stage takes the picture's shape at the full width (a portrait clip stands tall), up to
+ * the CSS max-height; a fullscreen stage fills the screen. */
+function fitStage(vw, vh) {
+  const height = document.fullscreenElement === stage ? "" : `${Math.round((stage.clientWidth * vh) / vw)}px`;
+  if (stage.style.height !== height) {
+    stage.style.aspectRatio = height ? "auto" : "";
+    stage.style.height = height;
+  }
+}
+
 export function layout() {
   const vw = player.videoWidth || state.video?.width || 16;
   const vh = player.videoHeight || state.video?.height || 9;
+  fitStage(vw, vh);
   const { x, y, width, height } = fitPicture(player.getBoundingClientRect(), stage.getBoundingClientRect(), vw, vh);
   state.picture = { x, y, width, height };
   const dpr = window.devicePixelRatio || 1;
@@ -31,10 +44,12 @@ export function render() {
   const { width, height } = state.picture;
   const time = player.currentTime;
   for (const annotation of state.annotations.values()) {
-    if (drawingShowing(annotation, time)) {
+    if (drawingShowing(annotation, time, state.fps)) {
       drawDrawing(ctx, annotation.drawing_data, width, height, { highlight: annotation.id === state.selected });
     }
   }
+  const mine = editableSelection();
+  if (mine && drawingShowing(mine, time, state.fps)) drawHandles(ctx, mine.drawing_data, width, height, handleIndexes(mine.drawing_data));
   if (state.draft) drawDrawing(ctx, state.draft, width, height);
   updateClock(time);
   syncVoices(time);

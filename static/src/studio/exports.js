@@ -2,6 +2,7 @@
 // download links (kept up to date by the real-time events, see live.js).
 import { api, el } from "../lib/page.js";
 import { $, page, say } from "./dom.js";
+import { qualityLabel } from "./labels.js";
 import { state } from "./state.js";
 
 const exportsById = new Map();
@@ -56,7 +57,8 @@ async function startExport(event) {
 
 export async function setupExports() {
   const select = $("export-quality");
-  select.replaceChildren(...state.video.renditions.map((r) => el("option", { value: r.quality }, `${r.quality.toUpperCase()} ${r.height}p`)));
+  if (!select) return; // no exports of a video staff hid
+  select.replaceChildren(...state.video.renditions.map((r) => el("option", { value: r.quality }, qualityLabel(r))));
   $("export-form").addEventListener("submit", startExport);
   try {
     for (const job of await api(`videos/${page.video_id}/exports`)) exportsById.set(job.id, job);

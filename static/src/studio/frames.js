@@ -1,9 +1,28 @@
 // Time and frame math for the player, with no DOM (unit-tested under Node).
 import { formatDuration } from "../lib/format.js";
 
-/** The frame shown at `time` (the number on the clock): frames start at k / fps. */
+/**
+ * The frame shown at `time` (the number on the clock): frames start at k / fps, counted at the
+ * source's rate (video.fps) whichever rendition plays. The same rule as frame_rule in
+ * annotations/services.py; the epsilon absorbs floating-point error (123 / 30 * 30 < 123).
+ */
 export function frameAt(time, fps) {
-  return Math.floor(time * fps + 1e-6);
+  return Math.max(0, Math.floor(time * fps + 1e-6));
+}
+
+/** A frame's own start time, unrounded: what a drawing made on that frame is saved at. */
+export function frameTime(frame, fps) {
+  return frame / fps;
+}
+
+/** The middle of a frame: where seeking to it lands safely inside it whatever the rounding. */
+export function frameMiddle(frame, fps) {
+  return (frame + 0.5) / fps;
+}
+
+/** The start time of the frame on screen at `time` (frameAt then frameTime). */
+export function frameStart(time, fps) {
+  return frameTime(frameAt(time, fps), fps);
 }
 
 /**
@@ -20,6 +39,12 @@ export function frameStepTime(time, fps, direction, duration) {
 export function clockText(time, duration) {
   const ms = String(Math.floor((time % 1) * 1000)).padStart(3, "0");
   return `${formatDuration(time) || "0:00"}.${ms} / ${formatDuration(duration)}`;
+}
+
+/** The timeline's spoken value: the time, the duration and the frame on screen. */
+export function timelineValueText(time, duration, fps) {
+  const [now, total] = clockText(time, duration).split(" / ");
+  return `${now} of ${total}, frame ${frameAt(time, fps)}`;
 }
 
 /** The next speed in `values` from `current` (-1 slower, +1 faster), stopping at the ends. */
@@ -45,7 +70,12 @@ export function isShowing(annotation, time) {
   return annotation.timestamp <= time && time < annotation.timestamp + annotation.duration;
 }
 
-/** Whether a drawing is on the picture at `time` (voice-overs never are). */
-export function drawingShowing(annotation, time) {
-  return annotation.type === "drawing" && isShowing(annotation, time);
+/**
+ * Whether a drawing is on the picture at `time` (voice-overs never are): from the frame it was
+ * drawn on (compared as frame numbers, so the player's time anywhere inside that frame shows it)
+ * for its duration.
+ */
+export function drawingShowing(annotation, time, fps) {
+  if (annotation.type !== "drawing") return false;
+  return frameAt(time, fps) >= frameAt(annotation.timestamp, fps) && time < annotation.timestamp + annotation.duration;
 }

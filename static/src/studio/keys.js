@@ -1,16 +1,18 @@
-// Keyboard shortcuts: space plays, , and . step a frame, [ and ] change speed, f fullscreen,
-// Ctrl/Cmd+Z undo, Delete removes the selection, and a letter per tool.
+// Keyboard shortcuts: space plays, , and . step a frame, J K L shuttle, [ and ] change speed,
+// f fullscreen,
+// Ctrl/Cmd+Z undo, Ctrl/Cmd+Shift+Z or Ctrl+Y redo, Delete removes the selection, and a letter per tool.
 import { canDraw } from "./dom.js";
-import { frameStep, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
+import { frameStep, shuttle, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
 import { state } from "./state.js";
-import { remove, setTool, undo } from "./tools.js";
+import { redo, remove, setTool, undo } from "./tools.js";
 
-const TOOL_KEYS = { s: "select", p: "pen", l: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
+const TOOL_KEYS = { s: "select", p: "pen", n: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
 
 function playbackKey(key) {
   if (key === "," || key === "ArrowLeft") frameStep(-1);
   else if (key === "." || key === "ArrowRight") frameStep(1);
   else if (key === " ") togglePlay();
+  else if (["j", "k", "l"].includes(key.toLowerCase())) shuttle(key.toLowerCase());
   else return false;
   return true;
 }
@@ -18,10 +20,14 @@ function playbackKey(key) {
 export function onKey(event) {
   if (event.target.closest("input, textarea, select, dialog")) return;
   const key = event.key;
-  if ((event.ctrlKey || event.metaKey) && key.toLowerCase() === "z") {
+  const command = event.ctrlKey || event.metaKey;
+  if (command && (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey))) {
+    event.preventDefault();
+    if (canDraw) redo();
+  } else if (command && key.toLowerCase() === "z") {
     event.preventDefault();
     if (canDraw) undo();
-  } else if (playbackKey(key)) {
+  } else if (!event.ctrlKey && !event.metaKey && !event.altKey && playbackKey(key)) {
     event.preventDefault();
   } else if (key === "[") {
     stepSpeed(-1);

@@ -2,7 +2,8 @@
 // speed, frame stepping, the A-B loop, fullscreen, and the clock under the picture.
 import { el } from "../lib/page.js";
 import { $, player, say, stage, track } from "./dom.js";
-import { clockText, frameAt, frameStepTime, nextSpeed } from "./frames.js";
+import { clockText, frameAt, frameStepTime, nextSpeed, timelineValueText } from "./frames.js";
+import { qualityLabel } from "./labels.js";
 import { fractionAtTime, loopRange } from "./positions.js";
 import { loopSet, state } from "./state.js";
 
@@ -57,7 +58,7 @@ export async function setupQuality(onMetadata) {
   const options = [];
   if (state.video.hls_url) options.push(el("option", { value: "auto" }, "Auto (adaptive)"));
   for (const r of state.video.renditions) {
-    options.push(el("option", { value: r.quality }, `${r.quality.toUpperCase()} ${r.height}p`));
+    options.push(el("option", { value: r.quality }, qualityLabel(r)));
   }
   select.replaceChildren(...options);
   select.addEventListener("change", () => setSource(select.value, onMetadata));
@@ -78,6 +79,26 @@ export function setSpeed(value) {
 export function stepSpeed(direction) {
   const values = [...$("speed").options].map((o) => Number(o.value));
   setSpeed(nextSpeed(values, player.playbackRate, direction));
+}
+
+/**
+ * The J/K/L shuttle: K pauses; L plays, and plays faster at each press; J slows a fast playback
+ * down, else pauses and jumps a second back at each press (browsers do not play backwards).
+ */
+export function shuttle(key) {
+  if (key === "k") {
+    player.pause();
+  } else if (key === "l" && player.paused) {
+    setSpeed(1);
+    togglePlay();
+  } else if (key === "l") {
+    stepSpeed(1);
+  } else if (!player.paused && player.playbackRate > 1) {
+    stepSpeed(-1);
+  } else {
+    player.pause();
+    player.currentTime = Math.max(0, player.currentTime - 1);
+  }
 }
 
 export function togglePlay() {
@@ -106,7 +127,14 @@ export function updateClock(time) {
   $("time").textContent = clockText(time, duration);
   $("frame-number").textContent = `frame ${frameAt(time, state.fps)}`;
   $("played").style.width = `${fractionAtTime(time, duration) * 100}%`;
-  track.setAttribute("aria-valuenow", time.toFixed(2));
-  $("play").textContent = player.paused ? "▶ Play" : "❚❚ Pause";
-  $("play").setAttribute("aria-label", player.paused ? "Play" : "Pause");
+  const now = time.toFixed(2);
+  if (track.getAttribute("aria-valuenow") !== now) {
+    track.setAttribute("aria-valuenow", now);
+    track.setAttribute("aria-valuetext", timelineValueText(time, duration, state.fps));
+  }
+  const label = player.paused ? "Play" : "Pause";
+  if ($("play").lastChild.textContent !== label) {
+    $("play").firstChild.textContent = player.paused ? "▶ " : "❚❚ ";
+    $("play").lastChild.textContent = label;
+  }
 }

@@ -40,3 +40,27 @@ export function motionBars(motion, width, height) {
 export function sceneCutX(cut, duration, width) {
   return (cut / (duration || 1)) * width - 1;
 }
+
+/**
+ * Markers for `items` (sorted by timestamp) on a track `width` px wide, grouped when they would
+ * overlap: a marker is `size` px wide, so two closer than that share one group. Each group has
+ * its items and the fraction of the track at its first item.
+ */
+export function groupMarkers(items, duration, width, size) {
+  const groups = [];
+  for (const item of items) {
+    const fraction = fractionAtTime(item.timestamp, duration);
+    const last = groups[groups.length - 1];
+    if (last && (fraction - last.fraction) * width < size) last.items.push(item);
+    else groups.push({ fraction, items: [item] });
+  }
+  return groups;
+}
+
+/** Where Home, End, PageUp and PageDown take the player: a tenth of the video a page, at least 1 s. */
+export function keyedTime(key, time, duration) {
+  const page = Math.max(1, (duration || 0) / 10);
+  const targets = { Home: 0, End: duration || 0, PageUp: time + page, PageDown: time - page };
+  if (!(key in targets)) return null;
+  return Math.max(0, Math.min(duration || 0, targets[key]));
+}

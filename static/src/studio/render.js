@@ -50,3 +50,15 @@ export function drawDrawing(ctx, data, width, height, { highlight = false } = {}
     label(ctx, data.text, shape.text_anchor, shape, color);
   }
 }
+
+/** The handles of the selected drawing: a square per point that can be dragged (handles.js). */
+export function drawHandles(ctx, data, width, height, indexes) {
+  ctx.lineWidth = 2;
+  for (const index of indexes) {
+    const [x, y] = data.points[index];
+    ctx.fillStyle = "#fff";
+    ctx.strokeStyle = "#111";
+    ctx.fillRect(x * width - 6, y * height - 6, 12, 12);
+    ctx.strokeRect(x * width - 6, y * height - 6, 12, 12);
+  }
+}

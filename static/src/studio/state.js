@@ -1,12 +1,14 @@
 // The studio's one mutable state, and the small functions that change it. No DOM here: the
 // modules around it read the state and draw the page from it.
 import { loopWith } from "./frames.js";
+import { emptyHistory } from "./history.js";
 
 export const state = {
   video: null,
   fps: 30,
   annotations: new Map(), // id -> annotation (drawings and voice-overs)
-  mine: [], // ids of drawings I created, for undo
+  history: emptyHistory(), // my steps to undo and redo (history.js), kept in sessionStorage
+  edit: null, // a drag on the selected drawing: { original, index (-1: the whole), from }
   tool: "pen",
   draft: null, // the shape being drawn
   draftTime: null, // the video time the draft was started at
@@ -46,17 +48,26 @@ export function annotationForget(id) {
   state.annotations.delete(id);
 }
 
-/** A drawing of mine saved: it can be undone. */
-export function annotationKeepMine(annotation) {
-  annotationKeep(annotation);
-  state.mine.push(annotation.id);
-}
-
-/** An annotation I deleted: gone from the map, the undo list and the selection. */
+/** An annotation deleted: gone from the map and the selection. */
 export function annotationDeleted(id) {
   state.annotations.delete(id);
-  state.mine = state.mine.filter((mine) => mine !== id);
   if (state.selected === id) state.selected = null;
+  if (state.edit?.original.id === id) state.edit = null;
+}
+
+export function historySet(history) {
+  state.history = history;
+}
+
+export function editStartState(edit) {
+  state.edit = edit;
+}
+
+/** The drag on the selected drawing, taken out of the state (it is saved next). */
+export function editTake() {
+  const edit = state.edit;
+  state.edit = null;
+  return edit;
 }
 
 export function select(id) {

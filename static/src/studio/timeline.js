@@ -1,15 +1,61 @@
-// The timeline under the picture: seeking on the track, storyboard previews while hovering it,
-// the motion bars with scene cuts, and one marker per annotation.
-import { api, el, formatDuration } from "../lib/page.js";
-import { authorColor } from "./authors.js";
+// The timeline under the picture: seeking and scrubbing on the track (the picture follows the
+// pointer), storyboard previews while hovering or dragging, the keys of a slider, and the motion
+// bars with scene cuts. The markers are markers.js.
+import { api, formatDuration } from "../lib/page.js";
 import { $, page, player, track } from "./dom.js";
-import { fractionAt, markerLeft, motionBars, sceneCutX, timeAtFraction } from "./positions.js";
+import { fractionAt, keyedTime, motionBars, sceneCutX, timeAtFraction } from "./positions.js";
 import { parseStoryboard, tileAt } from "./storyboard.js";
 import { state } from "./state.js";
 
-export function seekFromTrack(event) {
+let scrubbing = false;
+
+function seekTo(event) {
   const fraction = fractionAt(event.clientX, track.getBoundingClientRect());
   player.currentTime = timeAtFraction(fraction, state.video.duration);
+}
+
+function onTrackDown(event) {
+  if (event.button > 0 || !state.video?.duration) return;
+  scrubbing = true;
+  try {
+    track.setPointerCapture(event.pointerId); // keep scrubbing when the pointer leaves the track
+  } catch {
+    /* a pointer the browser no longer tracks: a plain seek */
+  }
+  player.pause();
+  seekTo(event);
+  showPreview(event);
+}
+
+function onTrackMove(event) {
+  if (!state.video?.duration) return;
+  if (scrubbing) seekTo(event); // the picture follows the pointer
+  showPreview(event);
+}
+
+function onTrackUp(event) {
+  scrubbing = false;
+  if (event.pointerType !== "mouse") hidePreview();
+}
+
+/** Home, End, PageUp and PageDown on the focused timeline (the arrows step frames everywhere). */
+function onTrackKey(event) {
+  const time = keyedTime(event.key, player.currentTime, state.video?.duration);
+  if (time === null) return;
+  event.preventDefault();
+  event.stopPropagation();
+  player.pause();
+  player.currentTime = time;
+}
+
+/** Seeking, scrubbing with previews, and the slider's keys on the track. */
+export function setupTimeline() {
+  track.addEventListener("pointerdown", onTrackDown);
+  track.addEventListener("pointermove", onTrackMove);
+  track.addEventListener("pointerup", onTrackUp);
+  track.addEventListener("pointercancel", onTrackUp);
+  track.addEventListener("pointerleave", () => scrubbing || hidePreview());
+  track.addEventListener("keydown", onTrackKey);
 }
 
 export async function loadStoryboard() {
@@ -72,24 +118,4 @@ export function drawMotion() {
   for (const cut of analysis.scene_cuts || []) {
     c.fillRect(sceneCutX(cut, state.video.duration, canvas.width), 0, 2, canvas.height);
   }
-}
-
-/** The marker of an annotation on the track: a click jumps to it. */
-export function markerButton(annotation) {
-  const what = annotation.type === "drawing" ? annotation.drawing_data.tool_type : "voice-over";
-  const at = annotation.timestamp.toFixed(2);
-  const marker = el("button", {
-    type: "button",
-    class: `marker ${annotation.type}`,
-    title: `${annotation.author.username} at ${at} s`,
-    "aria-label": `${what} by ${annotation.author.username} at ${at} seconds`,
-    onclick: (event) => {
-      event.stopPropagation();
-      player.pause();
-      player.currentTime = annotation.timestamp + 0.001;
-    },
-  });
-  marker.style.left = markerLeft(annotation.timestamp, state.video.duration);
-  marker.style.background = authorColor(annotation.author.username);
-  return marker;
 }

@@ -1,24 +1,19 @@
 // Drawing with the tools: pointer handling on the canvas, drafts, text entry, picking and deleting
-// a drawing, undo, and saving through the API.
+// a drawing, and saving through the API (editing a saved one is edit.js, undo and redo undo.js).
 import { api } from "../lib/page.js";
 import { $, canDraw, overlay, page, player, say } from "./dom.js";
-import { drawingShowing } from "./frames.js";
+import { drawingShowing, frameStart } from "./frames.js";
 import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
-import {
-  annotationDeleted,
-  annotationForget,
-  annotationKeep,
-  annotationKeepMine,
-  draftStart,
-  draftTake,
-  listsChanged,
-  select,
-  state,
-  toolChoose,
-} from "./state.js";
+import { editEnd, editMove, editStart, reach, selectDrawing, setupEditing } from "./edit.js";
+import { annotationDeleted, annotationForget, annotationKeep, draftStart, draftTake, listsChanged, state, toolChoose } from "./state.js";
+import { loadHistory, redo, remember, undo } from "./undo.js";
+
+export { redo, undo };
 
 export function setTool(tool) {
   toolChoose(tool);
+  // A drawing tool: the colour and width controls are for the next drawing, not the selected one.
+  if (tool !== "select" && state.selected) selectDrawing(null);
   for (const button of document.querySelectorAll(".tool")) {
     button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
   }
@@ -39,9 +34,9 @@ function pickAt(event) {
   const y = event.clientY - box.top;
   let best = null;
   for (const annotation of state.annotations.values()) {
-    if (!drawingShowing(annotation, player.currentTime)) continue;
+    if (!drawingShowing(annotation, player.currentTime, state.fps)) continue;
     const distance = distanceTo(annotation.drawing_data, box.width, box.height, x, y);
-    if (distance < 12 && (!best || distance < best.distance)) best = { annotation, distance };
+    if (distance < reach(event) + 2 && (!best || distance < best.distance)) best = { annotation, distance };
   }
   return best && best.annotation;
 }
@@ -49,13 +44,12 @@ function pickAt(event) {
 function selectAt(event) {
   const hit = pickAt(event);
   if (hit && hit.author.id !== page.user.id) {
-    select(null);
+    selectDrawing(null);
     say(`That drawing is ${hit.author.username}'s; you can delete only your own.`);
   } else {
-    select(hit ? hit.id : null);
-    say("", "info");
+    selectDrawing(hit ? hit.id : null);
+    say(hit ? "Selected: drag it or its handles, or change its colour, width or time shown." : "", "info");
   }
-  $("delete-selected").disabled = !state.selected;
 }
 
 function onPointerDown(event) {
@@ -69,7 +63,10 @@ function onPointerDown(event) {
   player.pause();
   const point = normalised(event);
   if (state.tool === "select") {
-    selectAt(event);
+    if (!editStart(event, point)) {
+      selectAt(event);
+      editStart(event, point); // pressed on a drawing of mine: it follows at once
+    }
   } else if (state.tool === "text") {
     placeText(point);
   } else if (state.tool === "angle" && state.draft && state.draft.points.length === 3) {
@@ -80,6 +77,7 @@ function onPointerDown(event) {
 }
 
 function onPointerMove(event) {
+  if (state.edit) editMove(normalised(event));
   if (!state.draft) return;
   const point = normalised(event);
   const points = state.draft.points;
@@ -96,7 +94,7 @@ function onPointerMove(event) {
 }
 
 function onPointerUp(event) {
-  if (!state.draft) return;
+  if (editEnd() || !state.draft) return;
   const draft = state.draft;
   if (draft.tool_type === "angle" && draft.points.length === 2) {
     draft.points.push(normalised(event)); // released at the joint: now aim the other arm
@@ -130,16 +128,18 @@ function placeText(point) {
   input.onblur = () => finish(true);
 }
 
-async function save(drawing, timestamp) {
+async function save(drawing, time) {
+  const timestamp = frameStart(time, state.fps); // the frame's own time, unrounded
   const temp = { id: `pending-${Math.random()}`, type: "drawing", timestamp, duration: Number($("duration").value) || 3, drawing_data: drawing, author: page.user };
   annotationKeep(temp);
   try {
     const saved = await api("annotations/drawing", {
       method: "POST",
-      json: { video_id: page.video_id, timestamp: Number(timestamp.toFixed(4)), duration: temp.duration, drawing_data: drawing },
+      json: { video_id: page.video_id, timestamp, duration: temp.duration, drawing_data: drawing },
     });
     annotationForget(temp.id);
-    annotationKeepMine(saved);
+    annotationKeep(saved);
+    remember({ op: "create", id: saved.id });
     say(drawing.tool_type === "angle" ? `Saved: ${saved.angle_degrees.toFixed(1)}°` : "Saved.", "ok");
   } catch (error) {
     annotationForget(temp.id);
@@ -149,9 +149,11 @@ async function save(drawing, timestamp) {
 }
 
 export async function remove(id) {
+  const annotation = state.annotations.get(id);
   try {
     await api(`annotations/${id}`, { method: "DELETE" });
     annotationDeleted(id);
+    if (annotation?.type === "drawing") remember({ op: "delete", id });
     if (canDraw) $("delete-selected").disabled = !state.selected;
     listsChanged();
   } catch (error) {
@@ -159,18 +161,16 @@ export async function remove(id) {
   }
 }
 
-export function undo() {
-  const last = state.mine[state.mine.length - 1];
-  if (last) remove(last);
-  else say("Nothing of yours to undo.", "info");
-}
-
 /** Draw with the pointer on the canvas, and the tool buttons, undo and delete. */
 export function setupTools() {
   overlay.addEventListener("pointerdown", onPointerDown);
   overlay.addEventListener("pointermove", onPointerMove);
   overlay.addEventListener("pointerup", onPointerUp);
+  overlay.addEventListener("pointercancel", onPointerUp);
   for (const button of document.querySelectorAll(".tool")) button.addEventListener("click", () => setTool(button.dataset.tool));
   $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
+  loadHistory();
+  setupEditing();
   $("delete-selected").addEventListener("click", () => state.selected && remove(state.selected));
 }

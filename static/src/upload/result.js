@@ -36,17 +36,17 @@ export class UploadResult {
     const facts = [video.duration ? formatDuration(video.duration) : null, video.width ? `${video.width}×${video.height}` : null]
       .filter(Boolean)
       .join(" · ");
-    this.container.replaceChildren(
-      video.poster_url ? el("img", { class: "upload-done__poster", src: video.poster_url, alt: "", "data-testid": "poster" }) : null,
-      el(
-        "div",
-        { class: "upload-done__text" },
-        el("p", { class: "upload-done__title" }, el("a", { href: `/videos/${video.id}` }, video.title || "Untitled")),
-        facts ? el("p", { class: "muted" }, facts) : null,
-        statusBlock(video),
-        video.status === "ready" ? null : el("p", { class: "muted" }, "You can leave this page; processing continues on the server."),
-      ),
+    const poster = video.poster_url ? el("img", { class: "upload-done__poster", src: video.poster_url, alt: "", "data-testid": "poster" }) : null;
+    // replaceChildren() writes a null as the text "null": pass only the nodes there are.
+    const text = el(
+      "div",
+      { class: "upload-done__text" },
+      el("p", { class: "upload-done__title" }, el("a", { href: `/videos/${video.id}` }, video.title || "Untitled")),
+      facts ? el("p", { class: "muted" }, facts) : null,
+      statusBlock(video),
+      video.status === "ready" ? null : el("p", { class: "muted" }, "You can leave this page; processing continues on the server."),
     );
+    this.container.replaceChildren(...[poster, text].filter(Boolean));
   }
 
   clear() {
