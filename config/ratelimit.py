@@ -1,11 +1,12 @@
 """Rate limits on the shared Redis cache, keyed by a client address that cannot be spoofed."""
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -14,6 +15,7 @@ if TYPE_CHECKING:  # rest_framework.views reads DEFAULT_THROTTLE_CLASSES, which 
     from rest_framework.views import APIView
 
 from config.errors import RateLimited
+from config.metrics import count_api_error
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -97,15 +99,33 @@ class UserRequestThrottle(RateLimitThrottle):
         return True
 
 
-class AddressRequestThrottle(RateLimitThrottle):
-    """Every API request from one client address, signed in or not."""
+def enforce_address_limit(request: HttpRequest) -> None:
+    """Every request from one client address, signed in or not: reads and writes apart."""
+    read = request.method in READ_METHODS
+    rate = settings.READ_RATE_LIMIT_PER_IP if read else settings.WRITE_RATE_LIMIT_PER_IP
+    group = "api-read-ip" if read else "api-write-ip"
+    enforce_rate_limit(request, group=group, key=client_ip(request), rate=rate)
 
-    def allow_request(self, request: Request, view: "APIView") -> bool:
-        read = request.method in READ_METHODS
-        rate = settings.READ_RATE_LIMIT_PER_IP if read else settings.WRITE_RATE_LIMIT_PER_IP
-        group = "api-read-ip" if read else "api-write-ip"
-        enforce_rate_limit(request, group=group, key=client_ip(request), rate=rate)
-        return True
+
+UNLIMITED_PREFIXES = ("/static/", "/health", "/ready", "/metrics", "/favicon.ico")
+
+
+class AddressRateLimitMiddleware:
+    """The per-address limit for every path but static files and probes (the API, pages, media),
+    counted before authentication: a DRF throttle runs only after the permission check, so an
+    anonymous flood against a signed-in endpoint would never be counted there."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(UNLIMITED_PREFIXES):
+            try:
+                enforce_address_limit(request)
+            except RateLimited as refusal:
+                count_api_error(refusal.code, 429)
+                return JsonResponse(refusal.as_dict(), status=429, headers=refusal.headers)
+        return self.get_response(request)
 
 
 class AnnotationCreateThrottle(RateLimitThrottle):

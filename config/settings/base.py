@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.ProbeHostMiddleware",
     "config.middleware.RequestContextMiddleware",
+    "config.ratelimit.AddressRateLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -247,11 +248,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Per user and per client address, reads and writes apart (config/ratelimit.py).
-    "DEFAULT_THROTTLE_CLASSES": [
-        "config.ratelimit.UserRequestThrottle",
-        "config.ratelimit.AddressRequestThrottle",
-    ],
+    # Per user, reads and writes apart (config/ratelimit.py); per client address, before
+    # authentication, by config.ratelimit.AddressRateLimitMiddleware.
+    "DEFAULT_THROTTLE_CLASSES": ["config.ratelimit.UserRequestThrottle"],
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("JWT_ACCESS_SECONDS", default=300)),

@@ -119,3 +119,18 @@ def test_video_endpoints_are_limited_too(settings, coach):
     client = signed_in(coach)
     client.post("/api/v1/videos", {}, format="multipart")
     assert client.post("/api/v1/videos", {}, format="multipart").status_code == 429
+
+
+def test_anonymous_requests_to_signed_in_endpoints_count_per_address(settings, coach):
+    """A flood without credentials gets 401s, and they count: the address limit runs before
+    authentication, for the API, pages and media alike (static files and probes excepted)."""
+    settings.READ_RATE_LIMIT_PER_IP = "3/m"
+    anonymous = APIClient()
+    for _ in range(3):
+        assert anonymous.get("/api/v1/videos").status_code == 401
+    refused = anonymous.get("/api/v1/videos")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert signed_in(coach).get("/api/v1/users/me").status_code == 429  # same address
+    assert anonymous.get("/media/1/x/videos/a/poster.jpg").status_code == 429
+    assert anonymous.get("/health").status_code == 200

@@ -252,3 +252,22 @@ def test_a_hidden_video_tells_its_owner_why_and_offers_no_share_or_export(open_p
     expect(page.get_by_role("heading", name="Export")).to_have_count(0)
     expect(page.locator("#quality option").first).to_have_text(re.compile(r"^(Auto|\d+p)"))
     screenshot(page, "studio-hidden")
+
+
+def test_a_share_lowered_to_view_takes_the_tools_away_at_once(open_page, coaching):
+    """The owner lowers the coach's share while the coach's studio is open: the tools go (no
+    reload), the coach's drawings stay visible, and drawing on the picture saves nothing."""
+    from tests.pages.studio import in_thread
+    from videos.services import video_share
+
+    video, coach = coaching["video"], coaching["coach"]
+    page = open_studio(open_page, coach, video)
+    expect(page.locator(".tools")).to_be_visible()
+    in_thread(video_share, video=video, user=coach, permission="view")
+    expect(page.locator("#readonly-note")).to_be_visible(timeout=10_000)
+    expect(page.locator(".tools")).to_have_count(0)
+    expect(page.locator("#record")).to_have_count(0)
+    seek(page, 1.0)
+    drag(page, (0.2, 0.5), (0.8, 0.5))
+    page.wait_for_timeout(500)
+    assert not Annotation.objects.filter(video_id=video.pk).exists()

@@ -2,7 +2,7 @@
 // here, processing and export progress.
 import { el } from "../lib/page.js";
 import { authorColor } from "./authors.js";
-import { $, page } from "./dom.js";
+import { $, dropDrawingTools, page, say } from "./dom.js";
 import { exportProgress, refreshExport } from "./exports.js";
 import { annotationForget, annotationKeep, listsChanged } from "./state.js";
 
@@ -43,6 +43,15 @@ export function onEvent(event) {
     case "export.ready":
     case "export.failed":
       refreshExport(payload.id);
+      break;
+    case "access.changed":
+      if (payload.permission === "view") {
+        dropDrawingTools();
+        listsChanged(); // no more Delete buttons on your own drawings
+        say("The owner changed your access: you can now only view this video.", "info");
+      } else {
+        say("You may now draw on this video: reload the page to get the tools.", "info");
+      }
       break;
     default:
       break;
