@@ -132,8 +132,12 @@ def test_compose_dockerfile_and_k8s_agree():
     # a release's migrate moves messages left under the broker's older namespace
     migrate = start.split("  migrate)")[1].split(";;")[0]
     assert "manage.py move_queued_messages" in migrate
-    # `make run` starts the same roles through the same script (no command of its own): it
-    # migrates itself, then its supervisor runs (and restarts) each long-running role
+
+
+def test_make_run_starts_the_same_roles_through_the_same_script():
+    """No command of its own: it migrates itself, then its supervisor runs (and restarts) each
+    long-running role; compose restarts containers (Kubernetes Deployments always do)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     run_local = (ROOT / "deploy/scripts/run-local.sh").read_text()
     assert "start=deploy/scripts/start.sh" in run_local
     assert re.search(r'^"\$start" migrate$', run_local, re.M), "make run skips migrate"
@@ -148,6 +152,10 @@ def test_compose_dockerfile_and_k8s_agree():
     for role in ROLES - {"migrate"}:
         assert compose["services"][role]["restart"] == "unless-stopped", role
 
+
+def test_ports_health_checks_and_variables_agree():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    dockerfile = (ROOT / "Dockerfile").read_text()
     # ports
     assert "EXPOSE 8000" in dockerfile and "EXPOSE 9191" in dockerfile
     assert compose["services"]["web"]["ports"] == ["127.0.0.1:8000:8000"]

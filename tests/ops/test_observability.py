@@ -86,17 +86,8 @@ def test_alert_rules_pass_promtool_check_and_unit_tests():
 # --- Metrics during an upload and a processing run --------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_metrics_during_an_upload_and_processing_run(clips, client, athlete, settings):
-    from config.metrics import HostStateCollector
-    from processing import pipeline
-
-    # The test clamd's database is one EICAR line, with no build date; stand in for
-    # production's freshclam database with clamd's VERSION answer.
-    port = free_port()
-    fake_clamd = socket_server(port, b"ClamAV 1.0.9/27469/Mon Nov 23 09:26:03 2026\n")
-
-    api = bearer(APIClient(), athlete)
+def _upload_and_check_the_queue(api: APIClient, client, clips) -> str:
+    """Upload a clip; the scrape sees one young message waiting. Returns the video id."""
     content = Path(clips["landscape"]).read_bytes()
     created = api.post(
         "/api/v1/videos",
@@ -110,12 +101,26 @@ def test_metrics_during_an_upload_and_processing_run(clips, client, athlete, set
         r'processing_queue_oldest_message_age_seconds\{queue="processing"\} ([\d.e+-]+)', queued
     )
     assert age and 0 <= float(age.group(1)) < 60
+    return str(created.json()["id"])
 
-    pipeline.process_video(video_id=created.json()["id"])
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_during_an_upload_and_processing_run(clips, client, athlete, settings):
+    from config.metrics import HostStateCollector
+    from processing import pipeline
+
+    # The test clamd's database is one EICAR line, with no build date; stand in for
+    # production's freshclam database with clamd's VERSION answer.
+    port = free_port()
+    fake_clamd = socket_server(port, b"ClamAV 1.0.9/27469/Mon Nov 23 09:26:03 2026\n")
+
+    api = bearer(APIClient(), athlete)
+    video_id = _upload_and_check_the_queue(api, client, clips)
+    pipeline.process_video(video_id=video_id)
     settings.CLAMAV_ADDRESS = f"127.0.0.1:{port}"
     HostStateCollector._clamd_cache = (0.0, None)  # asked again at the next scrape
     api.get("/api/v1/videos/not-a-uuid")  # an error response, counted by code
-    video = api.get(f"/api/v1/videos/{created.json()['id']}").json()
+    video = api.get(f"/api/v1/videos/{video_id}").json()
     poster = client.get(video["poster_url"])  # a download, timed by kind
     assert poster.status_code == 200
 
@@ -144,7 +149,7 @@ def test_metrics_during_an_upload_and_processing_run(clips, client, athlete, set
     free = re.search(r'storage_volume_free_bytes\{volume="media"\} ([\d.e+]+)', text)
     assert free and float(free.group(1)) > 0
     for line in text.splitlines():  # bounded labels: never a video id
-        assert created.json()["id"] not in line
+        assert video_id not in line
 
     # every metric the alerts and the dashboard use exists (or is a standard one we document)
     external = {"up"}

@@ -18,23 +18,7 @@ from videos.models import ScanStatus, VideoStatus
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_share_annotate_voice_over_and_play(open_page, worker, tmp_path, viewport):
-    name = "phone" if viewport is PHONE else "desktop"
-    athlete = make_user("ana", role="athlete")
-    coach = make_user("coach", role="coach")
-    clip = make_clip(tmp_path / "snatch.mp4", seconds=4, size="640x360", rate=FPS)
-    video = make_video(
-        athlete,
-        title="Snatch, heavy single",
-        status=VideoStatus.UPLOADED,
-        content=clip.read_bytes(),
-        scan_status=ScanStatus.CLEAN,
-    )
-    in_thread(pipeline.process_video, video_id=str(video.pk))
-    touch = {"has_touch": True} if viewport is PHONE else {}
-
-    athlete_page = open_page(athlete, viewport=viewport, **touch)
+def _share_with_the_coach(athlete_page) -> None:
     athlete_page.goto("/")
     athlete_page.get_by_role("link", name="Snatch, heavy single").click()
     expect(athlete_page.locator("#player")).to_have_js_property("readyState", 4, timeout=20_000)
@@ -46,7 +30,8 @@ def test_share_annotate_voice_over_and_play(open_page, worker, tmp_path, viewpor
     expect(dialog.get_by_role("alert")).to_contain_text("Shared with coach")
     dialog.get_by_role("button", name="Close").click()
 
-    coach_page = open_page(coach, viewport=viewport, **touch)
+
+def _coach_draws_and_speaks(coach_page) -> None:
     coach_page.goto("/")
     expect(coach_page.get_by_test_id("video-card")).to_contain_text("Shared with me")
     coach_page.get_by_role("link", name="Snatch, heavy single").click()
@@ -69,6 +54,27 @@ def test_share_annotate_voice_over_and_play(open_page, worker, tmp_path, viewpor
     expect(coach_page.locator("#voice-list")).to_contain_text(
         re.compile(r"coach at 1\.00 s · (processing|\d)"), timeout=10_000
     )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_share_annotate_voice_over_and_play(open_page, worker, tmp_path, viewport):
+    name = "phone" if viewport is PHONE else "desktop"
+    athlete = make_user("ana", role="athlete")
+    coach = make_user("coach", role="coach")
+    clip = make_clip(tmp_path / "snatch.mp4", seconds=4, size="640x360", rate=FPS)
+    video = make_video(
+        athlete,
+        title="Snatch, heavy single",
+        status=VideoStatus.UPLOADED,
+        content=clip.read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
+    in_thread(pipeline.process_video, video_id=str(video.pk))
+    touch = {"has_touch": True} if viewport is PHONE else {}
+
+    athlete_page = open_page(athlete, viewport=viewport, **touch)
+    _share_with_the_coach(athlete_page)
+    _coach_draws_and_speaks(open_page(coach, viewport=viewport, **touch))
 
     # the athlete never reloads: drawings and the voice-over arrive over the real-time channel
     expect(athlete_page.locator("#drawing-list li")).to_have_count(2)

@@ -135,3 +135,18 @@ def test_streams_through_the_asgi_server(athlete, asgi_server):
     )
     ranged = requests.get(url, headers={"Range": "bytes=300000-300009"}, timeout=10)
     assert ranged.status_code == 206 and ranged.content == content[300000:300010]
+
+
+def test_signed_urls_have_the_media_routes_shape():
+    """media_url formats the route itself (speed); it must be what the URLconf resolves."""
+    from django.urls import resolve, reverse
+
+    from videos.storage import _signature, media_url
+
+    key = "videos/0b9c1c8e-4f7a-4a55-9d2f-3f1e2d0c4b5a/renditions/sd.mp4"
+    url = media_url(key, expires=2_000_000_000)
+    assert url == reverse(
+        "media",
+        kwargs={"expires": 2_000_000_000, "signature": _signature(key, 2_000_000_000), "key": key},
+    )
+    assert resolve(url).kwargs["key"] == key
