@@ -2,6 +2,7 @@
 publisher confirms), and readiness and queue depth read it: a video processed once through it,
 on a virtual host of the test's own on the machine's RabbitMQ."""
 
+import contextlib
 import json
 import subprocess
 import uuid
@@ -20,6 +21,7 @@ from processing.broker import broker_ping, queue_depths
 from processing.models import JobState, ProcessingJob
 from tests.factories import make_video
 from tests.media import make_clip
+from tests.reliability.proxy import TcpProxy
 from tests.reliability.stack import wait_for
 from tests.reliability.test_instances import in_instance
 from videos.models import ScanStatus, Video, VideoStatus
@@ -27,6 +29,7 @@ from videos.services import send_processing
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 BROKER_SETTINGS = """
+import contextlib
 import json
 from django.conf import settings
 print(json.dumps(settings.DRAMATIQ_BROKER))
@@ -50,13 +53,13 @@ def vhost_url() -> Iterator[str]:
         rabbitmqctl("delete_vhost", vhost)
 
 
-@pytest.fixture
-def rabbitmq_broker(vhost_url) -> Iterator[RabbitmqBroker]:
-    """The broker the settings make of BROKER_URL=amqp://..., in place of the test's Redis one
-    (the actors move to it for the test, and back)."""
-    config = json.loads(in_instance(BROKER_SETTINGS, BROKER_URL=vhost_url))
+@contextlib.contextmanager
+def switched_broker(url: str) -> Iterator[RabbitmqBroker]:
+    """The broker the settings make of BROKER_URL=`url`, in place of the test's Redis one (the
+    actors move to it for the test, and back)."""
+    config = json.loads(in_instance(BROKER_SETTINGS, BROKER_URL=url))
     assert config["BROKER"] == "dramatiq.brokers.rabbitmq.RabbitmqBroker"
-    assert config["OPTIONS"] == {"url": vhost_url, "confirm_delivery": True}
+    assert config["OPTIONS"] == {"url": url, "confirm_delivery": True}
     middleware = [
         load_middleware(path, **DjangoDramatiqConfig.get_middleware_kwargs(path))
         for path in config["MIDDLEWARE"]
@@ -75,6 +78,12 @@ def rabbitmq_broker(vhost_url) -> Iterator[RabbitmqBroker]:
             actor.broker = redis_broker
         dramatiq.set_broker(redis_broker)
         broker.close()
+
+
+@pytest.fixture
+def rabbitmq_broker(vhost_url) -> Iterator[RabbitmqBroker]:
+    with switched_broker(vhost_url) as broker:
+        yield broker
 
 
 def test_a_video_is_processed_once_through_rabbitmq(rabbitmq_broker, athlete, tmp_path):
@@ -109,3 +118,47 @@ def test_a_video_is_processed_once_through_rabbitmq(rabbitmq_broker, athlete, tm
     job = ProcessingJob.objects.get(video=video)
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
     assert queue_depths(["processing"]) == {"processing": 0}
+
+
+def test_a_broker_restart_loses_no_queued_job(vhost_url, athlete, tmp_path):
+    """Workers and publishers reach RabbitMQ through a proxy the test cuts, as a restart cuts
+    every client; the queue is durable and the message persistent, so a real restart keeps it."""
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
+    first, second = (
+        make_video(
+            athlete,
+            status=VideoStatus.UPLOADED,
+            content=clip.read_bytes(),
+            scan_status=ScanStatus.CLEAN,
+        )
+        for _ in range(2)
+    )
+    vhost = vhost_url.rsplit("/", 1)[1]
+    with (
+        TcpProxy(5672) as proxy,
+        switched_broker(vhost_url.replace(":5672/", f":{proxy.port}/")) as broker,
+    ):
+        assert send_processing(video_id=first.pk)  # no worker is running
+        stored = rabbitmqctl(
+            "list_queues", "-p", vhost, "name", "messages", "durable", "messages_persistent"
+        )
+        assert "processing\t1\ttrue\t1" in stored
+        proxy.down()
+        proxy.up()
+        worker = dramatiq.Worker(broker, worker_threads=1)
+        worker.start()
+        try:
+            wait_for(lambda: ready(first), 120, "the job queued before the cut")
+            proxy.down()  # and once more with the worker connected
+            proxy.up()
+            assert send_processing(video_id=second.pk)  # the publisher reconnects
+            wait_for(lambda: ready(second), 120, "the job queued after the cut")
+        finally:
+            worker.stop()
+    for video in (first, second):
+        job = ProcessingJob.objects.get(video=video)
+        assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
+
+
+def ready(video: Video) -> bool:
+    return Video.objects.get(pk=video.pk).status == VideoStatus.READY
