@@ -122,3 +122,30 @@ def test_storage_outage_while_storing_requeues_then_completes_once(
     renditions = sorted(key.rsplit("/", 1)[1] for key in keys if "/renditions/" in key)
     assert renditions == ["mobile.mp4", "sd.mp4"]  # one set, no "sd_a1b2c3.mp4" beside it
     assert len([key for key in keys if key.endswith(".m3u8")]) == 3  # master + one each
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="every claim counts an attempt, so the actor's 4th retry of a storage outage "
+    "(~35 s of backoff) fails the video as worker_crashed; see the issue 15 report",
+)
+def test_a_longer_storage_outage_is_not_called_a_crash(athlete, tmp_path, settings, s3):
+    video = uploaded(athlete, make_clip(tmp_path / "clip.mp4", seconds=1))
+    options = settings.STORAGES["default"]["OPTIONS"]
+    with TcpProxy(int(options["endpoint_url"].rsplit(":", 1)[1])) as proxy:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                **settings.STORAGES["default"],
+                "OPTIONS": {**options, "endpoint_url": f"http://127.0.0.1:{proxy.port}"},
+            },
+        }
+        proxy.down()  # S3 is away for the first retries of the actor (max_retries is 10)
+        for _ in range(settings.PROCESSING_MAX_ATTEMPTS):
+            with pytest.raises(TransientError):
+                pipeline.process_video(video_id=str(video.pk))
+        pipeline.process_video(video_id=str(video.pk))  # the actor's next retry
+    job = ProcessingJob.objects.get(video=video)
+    assert job.error_code != "worker_crashed", job.error_message
+    assert (job.state, job.error_code) == (JobState.QUEUED, "transient")
+    assert Video.objects.get(pk=video.pk).status == VideoStatus.PROCESSING
