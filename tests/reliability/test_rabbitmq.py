@@ -4,9 +4,14 @@ on a virtual host of the test's own on the machine's RabbitMQ."""
 
 import contextlib
 import json
+import os
+import shutil
+import signal
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import dramatiq
 import pika  # noqa: F401  (RabbitMQ's client: requirements/base.txt)
@@ -24,6 +29,7 @@ from tests.media import make_clip
 from tests.reliability.proxy import TcpProxy
 from tests.reliability.stack import wait_for
 from tests.reliability.test_instances import in_instance
+from tests.services import free_port
 from videos.models import ScanStatus, Video, VideoStatus
 from videos.services import send_processing
 
@@ -162,3 +168,103 @@ def test_a_broker_restart_loses_no_queued_job(vhost_url, athlete, tmp_path):
 
 def ready(video: Video) -> bool:
     return Video.objects.get(pk=video.pk).status == VideoStatus.READY
+
+
+class PrivateNode:
+    """A RabbitMQ node of the test's own (its ports, data and name), which the test may stop
+    and start again on the same data, as a broker restart does; the machine's node is never
+    touched."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="vs-rabbitmq-"))  # the rabbitmq user reads it
+        self.name = f"vs-test-{uuid.uuid4().hex[:8]}@localhost"
+        self.port, dist_port = free_port(), free_port()
+        (self.folder / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
+        )
+        (self.folder / "plugins").write_text("[].\n")
+        for path in (self.folder, *self.folder.iterdir()):
+            shutil.chown(path, "rabbitmq")
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_DIST_PORT": str(dist_port),
+            "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
+            "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "plugins"),
+            "RABBITMQ_PID_FILE": str(self.folder / "pid"),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["rabbitmq-server"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(self._started, 90, "the private RabbitMQ node")
+
+    def _started(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, "the node died"
+        command = ["rabbitmqctl", "-q", "-n", self.name, "await_startup", "--timeout", "5"]
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        subprocess.run(
+            ["rabbitmqctl", "-q", "-n", self.name, "stop", str(self.folder / "pid")],
+            capture_output=True,
+            timeout=90,
+        )
+        self.process.wait(timeout=60)
+        self.process = None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def test_a_restart_of_the_node_loses_no_queued_job(athlete, tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
+    first, second = (
+        make_video(
+            athlete,
+            status=VideoStatus.UPLOADED,
+            content=clip.read_bytes(),
+            scan_status=ScanStatus.CLEAN,
+        )
+        for _ in range(2)
+    )
+    node = PrivateNode()
+    try:
+        node.start()
+        with switched_broker(node.url) as broker:
+            assert send_processing(video_id=first.pk)  # no worker is running
+            node.stop()
+            node.start()
+            worker = dramatiq.Worker(broker, worker_threads=1)
+            worker.start()
+            try:
+                wait_for(lambda: ready(first), 120, "the job queued before the restart")
+                node.stop()  # and once more with the worker connected
+                node.start()
+                assert send_processing(video_id=second.pk)  # the publisher reconnects
+                wait_for(lambda: ready(second), 120, "the job queued after the restart")
+            finally:
+                worker.stop()
+    finally:
+        node.close()
+    for video in (first, second):
+        job = ProcessingJob.objects.get(video=video)
+        assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
