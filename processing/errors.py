@@ -16,5 +16,6 @@ class ProcessingErrorCode(StrEnum):
     TRANSCODE_TIMEOUT = "transcode_timeout"
     WORKER_CRASHED = "worker_crashed"
     QUALITY_UNAVAILABLE = "quality_unavailable"
+    DISK_FULL = "disk_full"  # the worker's disk filled up: failed at once, not retried
     TRANSIENT = "transient"
     QUEUE_UNAVAILABLE = "queue_unavailable"

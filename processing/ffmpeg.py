@@ -41,6 +41,11 @@ MAX_PIXELS = 3840 * 2160
 MAX_ALLOC_BYTES = 1024**3  # no single allocation of a hostile file's making may exceed this
 LOG_TAIL_LINES = 40
 PROGRESS_OPTIONS = ["-progress", "pipe:1", "-nostats"]
+NO_SPACE = "No space left on device"  # strerror(ENOSPC), as ffmpeg logs it
+DISK_FULL_MESSAGE = (
+    "The server ran out of disk space while processing this video. "
+    "Nothing is wrong with the video: try again later."
+)
 # A child is SIGKILLed by the kernel when the thread that started it dies (a worker killed with
 # -9 leaves no ffmpeg encoding on). setpriv (util-linux) sets it between fork and exec, where
 # Python's preexec_fn is unsafe in a threaded worker. Linux only; elsewhere children run as is.
@@ -124,10 +129,13 @@ def run(
         process.communicate()
         raise
     if process.returncode != 0:
+        tail = _tail(stderr if not stderr_to_stdout else stdout)
+        if NO_SPACE in tail:  # the worker's disk, not the media: a code of its own
+            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
         raise MediaError(
             ProcessingErrorCode.CORRUPT_MEDIA,
             f"{Path(argv[0]).name} failed (exit {process.returncode})",
-            _tail(stderr if not stderr_to_stdout else stdout),
+            tail,
         )
     return stdout
 

@@ -6,6 +6,7 @@ updates, so a redelivered message, the watchdog and a cancelling delete never ov
 other's decisions.
 """
 
+import errno
 import logging
 import shutil
 import time
@@ -17,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,13 +26,15 @@ from django.utils import timezone
 from config.logging import bind_log_context, log_context
 from processing import clamav, metrics
 from processing.errors import ProcessingErrorCode
-from processing.ffmpeg import MediaError
+from processing.ffmpeg import DISK_FULL_MESSAGE, MediaError
 from processing.models import JobKind, JobState, ProcessingJob
 from processing.workdirs import workdir_create
 
 logger = logging.getLogger(__name__)
 
 ACTIVE = [JobState.QUEUED, JobState.RUNNING]
+# An S3 (django-storages) outage or refusal: botocore's errors are not OSErrors.
+STORAGE_ERRORS = (BotoCoreError, ClientError)
 
 
 class JobCancelled(Exception):
@@ -226,7 +230,13 @@ def job_run(
     except JobCancelled:
         if on_cancelled is not None:
             on_cancelled()
-    except (clamav.ScannerUnavailable, OSError) as error:
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            job_requeue(job, error)
+            raise TransientError(str(error)) from error
+        # Retrying refills the same disk the other jobs share: fail now, with a code.
+        _fail(job, ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, str(error), on_failed)
+    except (clamav.ScannerUnavailable, *STORAGE_ERRORS) as error:
         job_requeue(job, error)
         raise TransientError(str(error)) from error
     finally:
