@@ -21,6 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from config.logging import bind_log_context, log_context
@@ -124,9 +125,13 @@ def job_finish(
 
 
 def job_requeue(job: ProcessingJob, error: Exception) -> None:
-    """Transient trouble: queued again for the actor's retry (or the watchdog)."""
+    """Transient trouble: queued again for the actor's retry (or the watchdog's re-send). The
+    attempt counted at the claim is given back: attempts count workers that died, and this one
+    stopped on purpose, so a long storage or scanner outage never ends as `worker_crashed`."""
     ProcessingJob.objects.filter(pk=job.pk).update(
         state=JobState.QUEUED,
+        attempts=Greatest(F("attempts") - 1, 0),
+        heartbeat_at=timezone.now(),
         error_code=ProcessingErrorCode.TRANSIENT,
         error_message=str(error)[:500],
     )

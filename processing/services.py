@@ -99,6 +99,20 @@ def jobs_watchdog() -> dict[str, int]:
         ):
             _resend(job)
             counts["requeued"] += 1
+    # Queued again after transient trouble, and not picked up since: the actor's retries may be
+    # spent (a long outage), so the message is sent again (a second copy is harmless: the claim
+    # is conditional).
+    waiting = timezone.now() - timedelta(seconds=settings.TRANSIENT_RESEND_SECONDS)
+    for job in ProcessingJob.objects.filter(
+        state=JobState.QUEUED,
+        error_code=ProcessingErrorCode.TRANSIENT,
+        heartbeat_at__lt=waiting,
+    ):
+        if ProcessingJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            heartbeat_at=timezone.now()
+        ):
+            _resend(job)
+            counts["resent"] += 1
     orphaned = Video.objects.filter(
         status__in=[status for status in IN_FLIGHT_STATUSES if status != VideoStatus.UPLOADED],
         updated_at__lt=stale,
