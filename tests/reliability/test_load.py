@@ -1,19 +1,20 @@
-"""The load test's short version: a few seconds of concurrent clients against `make run`'s stack
-answer without a server error or a failed request (the numbers are printed, not asserted)."""
+"""The load and fault suite's short version (tests/reliability/load, `make loadtest` at full size):
+10 users for 10 s, 5 uploads with cut connections, 20 sockets and 20 annotations, 3 uploads while
+a worker process is killed. The figures are printed; only outcomes are asserted."""
 
-import asyncio
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from tests.reliability.loadtest import local_stack, run_load
+from tests.reliability.load.common import local_target
+from tests.reliability.load.suite import SHORT, run_sync
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_short_load_has_no_errors():
-    with local_stack() as url:
-        results = asyncio.run(run_load(url, clients=8, seconds=5))
-    print(results.report(5))
-    assert sum(results.statuses.values()) > 0
-    assert (results.errors, dict(results.failures)) == (0, {})
-    assert set(results.statuses) <= {200, 429}, results.statuses
+def test_the_short_load_and_fault_suite_passes():
+    with tempfile.TemporaryDirectory(prefix="loadtest-clip-") as folder, local_target() as target:
+        outcomes = run_sync(target, SHORT, Path(folder))
+    assert len(outcomes) == 4
+    assert {outcome.name: outcome.problems for outcome in outcomes if not outcome.passed} == {}
