@@ -25,8 +25,10 @@ def main() -> int:
             with local_target() as target:
                 outcomes = run_sync(target, sizes, Path(folder))
     failed = [outcome.name for outcome in outcomes if not outcome.passed]
-    print(f"load suite: {len(outcomes) - len(failed)}/{len(outcomes)} passed in "
-          f"{time.monotonic() - started:.0f} s" + (f"; FAILED: {failed}" if failed else ""))
+    print(
+        f"load suite: {len(outcomes) - len(failed)}/{len(outcomes)} passed in "
+        f"{time.monotonic() - started:.0f} s" + (f"; FAILED: {failed}" if failed else "")
+    )
     return 1 if failed else 0
 
 

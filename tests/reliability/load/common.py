@@ -57,7 +57,9 @@ def percentiles(values: list[float]) -> str:
     if len(values) < 2:
         return "p50/p95/p99 n/a"
     cuts = statistics.quantiles(values, n=100)
-    return f"p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms"
+    return (
+        f"p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms"
+    )
 
 
 @dataclass

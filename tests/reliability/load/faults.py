@@ -28,20 +28,45 @@ STALE_BOUND = int(GENEROUS_LIMITS["PROCESSING_STALE_SECONDS"]) + WATCHDOG_EVERY 
 FAULTS = ("worker", "web", "redis")
 
 
-def kill_worker_process(target: Target) -> str:
-    """SIGKILL the Dramatiq worker process running an ffmpeg (waiting up to 20 s for one),
-    else any worker process."""
+def worker_processes(target: Target) -> list[psutil.Process]:
     assert target.stack is not None
-    deadline = time.monotonic() + 20
-    while True:
+    with contextlib.suppress(psutil.NoSuchProcess, KeyError, ValueError):
         (main,) = target.stack.roles()["worker"]
         children = psutil.Process(main).children()
-        busy = [c for c in children if any(p.name() == "ffmpeg" for p in c.children(True))]
-        if busy or time.monotonic() > deadline:
-            victim = (busy or children)[0]
-            victim.send_signal(signal.SIGKILL)
-            return f"SIGKILL worker process {victim.pid} ({'mid-ffmpeg' if busy else 'idle'})"
+        return [c for c in children if "dramatiq" in " ".join(c.cmdline())]
+    return []
+
+
+def runs_a_job(process: psutil.Process) -> bool:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        names = {p.name() for p in process.children(recursive=True)}
+        return bool(names & {"ffmpeg", "ffprobe", "setpriv"})
+    return False
+
+
+def kill_worker_process(target: Target) -> str:
+    """SIGKILL the Dramatiq worker process running a job's subprocess (ffmpeg, ffprobe; waiting
+    up to 30 s for one), else any worker process; then wait for supervisord to bring them back."""
+    deadline = time.monotonic() + 30
+    while True:
+        children = worker_processes(target)
+        busy = [c for c in children if runs_a_job(c)]
+        if children and (busy or time.monotonic() > deadline):
+            break
+        time.sleep(0.05)
+    victim = (busy or children)[0]
+    victim.send_signal(signal.SIGKILL)
+    started, count = time.monotonic(), len(children)
+    while time.monotonic() - started < 90:
+        now = worker_processes(target)
+        if len(now) >= count and victim.pid not in {p.pid for p in now}:
+            break
         time.sleep(0.2)
+    state = "mid-job" if busy else "idle"
+    return (
+        f"SIGKILL worker process {victim.pid} ({state}); {count} worker processes again "
+        f"{time.monotonic() - started:.1f} s later"
+    )
 
 
 def kill_web_process(target: Target) -> str:
@@ -113,7 +138,13 @@ async def inject_faults(target: Target, faults: tuple[str, ...], outcome: Outcom
 
 
 async def faults_scenario(
-    target: Target, token: str, clip: Path, *, uploads: int, faults: tuple[str, ...] = FAULTS
+    target: Target,
+    token: str,
+    clip: Path,
+    *,
+    uploads: int,
+    faults: tuple[str, ...] = FAULTS,
+    wait: float = 240,
 ) -> Outcome:
     assert target.workdir is not None
     watch = HeartbeatWatch(target.workdir / "db.sqlite3")
@@ -122,7 +153,7 @@ async def faults_scenario(
     faults_outcome = Outcome("faults")
     async with aiohttp.ClientSession(timeout=timeout) as session:
         run, _ = await asyncio.gather(
-            upload_many(session, target.url, token, clip, uploads, seed=4),
+            upload_many(session, target.url, token, clip, uploads, seed=4, seconds=wait),
             inject_faults(target, faults, faults_outcome),
         )
     watch.stop_event.set()
@@ -136,4 +167,15 @@ async def faults_scenario(
     )
     outcome.problems += faults_outcome.problems
     outcome.check(not watch.stale, f"stale heartbeats past the watchdog: {watch.stale}")
+    if not outcome.passed:
+        outcome.figures.append(f"jobs: {jobs_table(target.workdir / 'db.sqlite3')}")
     return outcome
+
+
+def jobs_table(database: Path) -> list[tuple[object, ...]]:
+    """Every job's state, attempts, error and heartbeat: what a failed run is explained by."""
+    with contextlib.closing(sqlite3.connect(database, timeout=5)) as db:
+        return db.execute(
+            "SELECT video_id, state, attempts, error_code, heartbeat_at"
+            " FROM processing_processingjob"
+        ).fetchall()

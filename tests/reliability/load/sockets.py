@@ -38,7 +38,12 @@ async def read_socket(socket: aiohttp.ClientWebSocketResponse, index: int, run: 
 
 
 async def post_annotations(
-    session: aiohttp.ClientSession, url: str, token: str, video_id: str, numbers: range, run: SocketRun
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    video_id: str,
+    numbers: range,
+    run: SocketRun,
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     for number in numbers:
@@ -68,7 +73,9 @@ async def sockets_scenario(
     run = SocketRun()
     socket_url = url.replace("http", "ws", 1) + f"/ws/videos/{video_id}/?token={token}&presence=0"
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+    async with aiohttp.ClientSession(
+        timeout=timeout, connector=aiohttp.TCPConnector(limit=0)
+    ) as session:
         sockets = await asyncio.gather(
             *(session.ws_connect(socket_url, heartbeat=None) for _ in range(clients))
         )
@@ -112,7 +119,9 @@ def judge_sockets(run: SocketRun, clients: int, annotations: int) -> Outcome:
         f"duplicates {duplicates}, unknown ids {strangers}",
         f"POST to receipt: {percentiles(latencies)}",
     ]
-    outcome.check(len(run.posted_at) == annotations, f"{len(run.posted_at)} of {annotations} created")
+    outcome.check(
+        len(run.posted_at) == annotations, f"{len(run.posted_at)} of {annotations} created"
+    )
     outcome.check(missing == 0, f"{missing} deliveries missing")
     outcome.check(duplicates == 0, f"{duplicates} duplicate deliveries")
     outcome.check(strangers == 0, f"{strangers} unexpected annotation ids")

@@ -24,6 +24,7 @@ class Sizes:
     annotations: int = 100
     fault_uploads: int = 10
     faults: tuple[str, ...] = FAULTS
+    fault_wait: float = 150  # seconds for the fault scenario's uploads to be ready
 
     @classmethod
     def from_env(cls) -> "Sizes":
@@ -32,14 +33,25 @@ class Sizes:
         sizes = cls()
         for item in fields(cls):
             raw = os.environ.get(f"LOADTEST_{item.name.upper()}")
-            if raw:
-                value = tuple(raw.split(",")) if item.name == "faults" else float(raw)
-                setattr(sizes, item.name, value if item.name in ("faults", "seconds") else int(value))
+            if not raw:
+                continue
+            value: object = tuple(raw.split(",")) if item.name == "faults" else float(raw)
+            if item.name not in ("faults", "seconds", "fault_wait"):
+                value = int(raw)
+            setattr(sizes, item.name, value)
         return sizes
 
 
-SHORT = Sizes(users=10, seconds=10, uploads=5, sockets=20, annotations=20, fault_uploads=3,
-              faults=("worker",))
+SHORT = Sizes(
+    users=10,
+    seconds=10,
+    uploads=5,
+    sockets=20,
+    annotations=20,
+    fault_uploads=3,
+    faults=("worker",),
+    fault_wait=60,
+)
 
 
 async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome]:
@@ -49,7 +61,11 @@ async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         token = (await token_pair(session, target.url))["access"]
         run = await upload_many(session, target.url, token, clip, sizes.uploads)
-    outcomes = [judge_uploads(run, sizes.uploads, f"2. tus: {sizes.uploads} parallel uploads with cut connections")]
+    outcomes = [
+        judge_uploads(
+            run, sizes.uploads, f"2. tus: {sizes.uploads} parallel uploads with cut connections"
+        )
+    ]
     outcomes[-1].print()
     ready = [vid for vid, status in run.final.items() if status == "ready"]
     video_id = ready[0] if ready else (run.video_ids or ["00000000-0000-0000-0000-000000000000"])[0]
@@ -65,9 +81,16 @@ async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome
         outcomes.append(Outcome("3. WebSockets", problems=["no ready video to watch"]))
     outcomes[-1].print()
     if target.stack is not None and sizes.faults:
+        # longer, so that a transcode is running when the worker process is killed
+        long_clip = make_clip(workdir / "long.mp4", seconds=20, size="640x360")
         outcomes.append(
             await faults_scenario(
-                target, token, clip, uploads=sizes.fault_uploads, faults=sizes.faults
+                target,
+                token,
+                long_clip,
+                uploads=sizes.fault_uploads,
+                faults=sizes.faults,
+                wait=sizes.fault_wait,
             )
         )
         outcomes[-1].print()

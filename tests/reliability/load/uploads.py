@@ -65,6 +65,8 @@ class Uploader:
                 response = await self.session.request(method, f"{self.url}{path}", **kwargs)  # type: ignore[arg-type]
                 await response.read()
             except (aiohttp.ClientError, TimeoutError) as error:
+                if tries == 1:
+                    raise  # a PATCH: the caller tells a cut of ours from a fault
                 self.run.stats.failures[type(error).__name__] += 1
                 await asyncio.sleep(0.5 + attempt * 0.25)
                 continue
@@ -95,7 +97,9 @@ class Uploader:
         offset = 0
         for _ in range(RETRIES):
             rest = data[offset:]
-            cut_after = rng.randrange(PIECE, max(PIECE + 1, len(rest))) if rng.random() < 0.5 else None
+            cut_after = (
+                rng.randrange(PIECE, max(PIECE + 1, len(rest))) if rng.random() < 0.5 else None
+            )
             headers = {
                 **self.auth,
                 "Upload-Offset": str(offset),
@@ -106,8 +110,9 @@ class Uploader:
             try:
                 body = cut_body(rest, cut_after)
                 response = await self._request("PATCH", location, 1, headers=headers, data=body)
-            except (CutOnPurpose, aiohttp.ClientError):
-                pass  # cut here (aiohttp may wrap our exception), or by a fault
+            except (CutOnPurpose, aiohttp.ClientError, TimeoutError) as error:
+                if cut_after is None:  # not cut by us (aiohttp may wrap our CutOnPurpose)
+                    self.run.stats.failures[type(error).__name__] += 1
             else:
                 if response.status == 204 and int(response.headers["Upload-Offset"]) == len(data):
                     return
@@ -123,7 +128,9 @@ class Uploader:
         video: dict[str, object] = {}
         while time.monotonic() < deadline:
             try:
-                response = await self._request("GET", f"/api/v1/videos/{video_id}", 3, headers=self.auth)
+                response = await self._request(
+                    "GET", f"/api/v1/videos/{video_id}", 3, headers=self.auth
+                )
                 if response.status == 200:
                     video = await response.json()
             except aiohttp.ClientError:
@@ -155,7 +162,13 @@ async def one_upload(
 
 
 async def upload_many(
-    session: aiohttp.ClientSession, url: str, token: str, clip_path: Path, count: int, *, seed: int = 1,
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    clip_path: Path,
+    count: int,
+    *,
+    seed: int = 1,
     seconds: float = 300,
 ) -> UploadRun:
     """`count` uploads in parallel; waits at most `seconds` for all of them to be ready."""
