@@ -96,6 +96,23 @@ class Target:
     workdir: Path | None = None
 
 
+def logged_errors(target: Target, last: int = 3) -> list[str]:
+    """The stack's last ERROR log lines (each cut short): why a scenario saw a 5xx."""
+    if target.workdir is None:
+        return []
+    log = (target.workdir / "run.log").read_text(errors="replace")  # every role's stdout
+    lines = [line[:400] for line in log.splitlines() if '"level": "ERROR"' in line]
+    return [f"server logged: {line}" for line in lines[-last:]]
+
+
+def finish(outcome: Outcome, target: Target) -> Outcome:
+    """Print the outcome, with the server's errors when it failed."""
+    if not outcome.passed:
+        outcome.figures += logged_errors(target)
+    outcome.print()
+    return outcome
+
+
 async def token_pair(session: aiohttp.ClientSession, url: str) -> dict[str, str]:
     async with session.post(f"{url}/api/v1/auth/token", json=ADMIN) as response:
         assert response.status == 200, await response.text()

@@ -23,6 +23,8 @@ class SocketRun:
     counts: list[Counter[str]] = field(default_factory=list)  # per socket: id -> how often
     stats: Stats = field(default_factory=Stats)
     closed_early: int = 0
+    closing: bool = False  # set before the scenario closes its sockets
+    handshakes: Counter[str] = field(default_factory=Counter)  # refused handshakes, by cause
 
 
 async def read_socket(socket: aiohttp.ClientWebSocketResponse, index: int, run: SocketRun) -> None:
@@ -34,7 +36,8 @@ async def read_socket(socket: aiohttp.ClientWebSocketResponse, index: int, run: 
             annotation_id = str(event["payload"]["id"])
             run.counts[index][annotation_id] += 1
             run.received[index].setdefault(annotation_id, time.monotonic())
-    run.closed_early += 1
+    if not run.closing:
+        run.closed_early += 1
 
 
 async def post_annotations(
@@ -76,9 +79,14 @@ async def sockets_scenario(
     async with aiohttp.ClientSession(
         timeout=timeout, connector=aiohttp.TCPConnector(limit=0)
     ) as session:
-        sockets = await asyncio.gather(
-            *(session.ws_connect(socket_url, heartbeat=None) for _ in range(clients))
+        tried = await asyncio.gather(
+            *(session.ws_connect(socket_url, heartbeat=None) for _ in range(clients)),
+            return_exceptions=True,
         )
+        sockets = [s for s in tried if isinstance(s, aiohttp.ClientWebSocketResponse)]
+        for failed in (s for s in tried if isinstance(s, BaseException)):
+            status = getattr(failed, "status", None)
+            run.handshakes[f"{type(failed).__name__} {status or ''}".strip()] += 1
         run.received = [{} for _ in sockets]
         run.counts = [Counter() for _ in sockets]
         readers = [asyncio.create_task(read_socket(s, i, run)) for i, s in enumerate(sockets)]
@@ -93,10 +101,15 @@ async def sockets_scenario(
         while not everyone_has_all(run) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         await asyncio.sleep(1)  # a duplicate would arrive now
+        run.closing = True
         for socket in sockets:
             await socket.close()
         await asyncio.gather(*readers, return_exceptions=True)
     return judge_sockets(run, clients, annotations)
+
+
+def refused(run: SocketRun) -> int:
+    return sum(run.handshakes.values())
 
 
 def judge_sockets(run: SocketRun, clients: int, annotations: int) -> Outcome:
@@ -114,6 +127,7 @@ def judge_sockets(run: SocketRun, clients: int, annotations: int) -> Outcome:
     per_kind["expected"] = clients * len(run.posted_at)
     per_kind["delivered"] = len(latencies)
     outcome.figures += [
+        f"handshakes refused: {dict(run.handshakes)}; sockets closed early: {run.closed_early}",
         f"POST /annotations/drawing: {run.stats.summary()}",
         f"deliveries {per_kind['delivered']}/{per_kind['expected']}, missing {missing}, "
         f"duplicates {duplicates}, unknown ids {strangers}",
@@ -122,6 +136,8 @@ def judge_sockets(run: SocketRun, clients: int, annotations: int) -> Outcome:
     outcome.check(
         len(run.posted_at) == annotations, f"{len(run.posted_at)} of {annotations} created"
     )
+    outcome.check(not run.handshakes, f"{refused(run)} handshakes refused {dict(run.handshakes)}")
+    outcome.check(run.closed_early == 0, f"{run.closed_early} sockets closed by the server")
     outcome.check(missing == 0, f"{missing} deliveries missing")
     outcome.check(duplicates == 0, f"{duplicates} duplicate deliveries")
     outcome.check(strangers == 0, f"{strangers} unexpected annotation ids")

@@ -9,7 +9,7 @@ import aiohttp
 
 from tests.media import make_clip
 from tests.reliability.load.api_mix import api_mix
-from tests.reliability.load.common import Outcome, Target, token_pair
+from tests.reliability.load.common import Outcome, Target, finish, token_pair
 from tests.reliability.load.faults import FAULTS, faults_scenario
 from tests.reliability.load.sockets import sockets_scenario
 from tests.reliability.load.uploads import judge_uploads, upload_many
@@ -66,11 +66,11 @@ async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome
             run, sizes.uploads, f"2. tus: {sizes.uploads} parallel uploads with cut connections"
         )
     ]
-    outcomes[-1].print()
+    finish(outcomes[-1], target)
     ready = [vid for vid, status in run.final.items() if status == "ready"]
     video_id = ready[0] if ready else (run.video_ids or ["00000000-0000-0000-0000-000000000000"])[0]
     outcomes.append(await api_mix(target.url, video_id, users=sizes.users, seconds=sizes.seconds))
-    outcomes[-1].print()
+    finish(outcomes[-1], target)
     if ready:
         outcomes.append(
             await sockets_scenario(
@@ -79,7 +79,7 @@ async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome
         )
     else:
         outcomes.append(Outcome("3. WebSockets", problems=["no ready video to watch"]))
-    outcomes[-1].print()
+    finish(outcomes[-1], target)
     if target.stack is not None and sizes.faults:
         # longer, so that a transcode is running when the worker process is killed
         long_clip = make_clip(workdir / "long.mp4", seconds=20, size="640x360")
@@ -93,7 +93,7 @@ async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome
                 wait=sizes.fault_wait,
             )
         )
-        outcomes[-1].print()
+        finish(outcomes[-1], target)
     return outcomes
 
 
