@@ -177,5 +177,5 @@ def jobs_table(database: Path) -> list[tuple[object, ...]]:
     with contextlib.closing(sqlite3.connect(database, timeout=5)) as db:
         return db.execute(
             "SELECT video_id, state, attempts, error_code, heartbeat_at"
-            " FROM processing_processingjob"
+            " FROM processing_processingjob WHERE state != 'succeeded'"
         ).fetchall()
