@@ -5,7 +5,7 @@ the POST to each receipt is reported."""
 import asyncio
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -123,13 +123,10 @@ def judge_sockets(run: SocketRun, clients: int, annotations: int) -> Outcome:
     missing = sum(len(set(run.posted_at) - set(got)) for got in run.received)
     duplicates = sum(n - 1 for counts in run.counts for n in counts.values() if n > 1)
     strangers = sum(len(set(counts) - set(run.posted_at)) for counts in run.counts)
-    per_kind: defaultdict[str, int] = defaultdict(int)
-    per_kind["expected"] = clients * len(run.posted_at)
-    per_kind["delivered"] = len(latencies)
     outcome.figures += [
         f"handshakes refused: {dict(run.handshakes)}; sockets closed early: {run.closed_early}",
         f"POST /annotations/drawing: {run.stats.summary()}",
-        f"deliveries {per_kind['delivered']}/{per_kind['expected']}, missing {missing}, "
+        f"deliveries {len(latencies)}/{clients * len(run.posted_at)}, missing {missing}, "
         f"duplicates {duplicates}, unknown ids {strangers}",
         f"POST to receipt: {percentiles(latencies)}",
     ]
