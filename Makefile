@@ -65,12 +65,13 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m tests.bench.bench_realtime --events $${BENCH_REALTIME_EVENTS:-200}
 	$(PY) -m tests.bench.bench_export --seconds $${BENCH_EXPORT_SECONDS:-30}
 
-## A bounded load test against make run's stack, started on a free port with its own Redis and
-## SQLite (LOADTEST_URL: a running server instead); exits 1 on any server error. A 5 s version
-## runs in make test (tests/reliability/test_load.py).
+## The load and fault suite (tests/reliability/load): mixed API load, tus uploads with cut
+## connections, 200 sockets, faults during uploads, against make run's stack started on a free
+## port with its own Redis and SQLite (LOADTEST_URL: a running server, no faults). Full size;
+## LOADTEST_USERS, _SECONDS, _UPLOADS, _SOCKETS, _ANNOTATIONS, _FAULT_UPLOADS, _FAULTS scale it.
+## Exits 1 on any FAIL. A short version runs in make test (tests/reliability/test_load.py).
 loadtest: $(VENV)/.dev-installed
-	$(PY) -m tests.reliability.loadtest --clients $${LOADTEST_CLIENTS:-20} \
-	  --seconds $${LOADTEST_SECONDS:-30} $${LOADTEST_URL:+--url $$LOADTEST_URL}
+	$(PY) -m tests.reliability.load $${LOADTEST_URL:+--url $$LOADTEST_URL}
 
 ## The fuzzers at length (make test runs them bounded): schemathesis over the OpenAPI schema, and
 ## random WebSocket frames and tus headers. FUZZ_SEED=<n> for another run of cases.

@@ -1,19 +1,38 @@
-"""The load test's short version: a few seconds of concurrent clients against `make run`'s stack
-answer without a server error or a failed request (the numbers are printed, not asserted)."""
+"""The load and fault suite's short version (tests/reliability/load; `make loadtest` runs it at
+full size): 5 uploads with cut connections, 10 users for 10 s, 20 sockets and 20 annotations, then
+3 uploads while a worker process is killed mid-job. One stack for all; the figures are printed,
+only outcomes are asserted."""
 
-import asyncio
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from tests.reliability.loadtest import local_stack, run_load
+from tests.reliability.load.common import Outcome, local_target
+from tests.reliability.load.suite import SHORT, run_sync
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_short_load_has_no_errors():
-    with local_stack() as url:
-        results = asyncio.run(run_load(url, clients=8, seconds=5))
-    print(results.report(5))
-    assert sum(results.statuses.values()) > 0
-    assert (results.errors, dict(results.failures)) == (0, {})
-    assert set(results.statuses) <= {200, 429}, results.statuses
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, Outcome]:
+    with tempfile.TemporaryDirectory(prefix="loadtest-clip-") as folder, local_target() as target:
+        ran = run_sync(target, SHORT, Path(folder))
+    return {outcome.name[:2]: outcome for outcome in ran}
+
+
+def test_uploads_api_load_and_sockets_pass(outcomes):
+    assert {name: outcomes[name].problems for name in ("1.", "2.", "3.")} == {
+        "1.": [],
+        "2.": [],
+        "3.": [],
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a video whose queued message died with a SIGKILLed worker process stays `uploaded`: "
+    "the sweeper re-sends only never-enqueued videos, the watchdog skips `uploaded` ones",
+)
+def test_a_killed_worker_process_loses_no_upload(outcomes):
+    assert outcomes["4."].problems == []
