@@ -1,5 +1,6 @@
 """Rate limits on the shared Redis cache, keyed by a client address that cannot be spoofed."""
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -8,6 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -16,6 +19,8 @@ if TYPE_CHECKING:  # rest_framework.views reads DEFAULT_THROTTLE_CLASSES, which 
 
 from config.errors import RateLimited
 from config.metrics import count_api_error
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -54,9 +59,15 @@ def enforce_rate_limit(request: HttpRequest | None, *, group: str, key: str, rat
     if request is None:
         request = HttpRequest()
         request.method = "POST"
-    usage = get_usage(
-        request, group=group, key=lambda _group, _request: key, rate=rate, increment=True
-    )
+    try:
+        usage = get_usage(
+            request, group=group, key=lambda _group, _request: key, rate=rate, increment=True
+        )
+    except (ConnectionInterrupted, RedisError):
+        # Redis is down (/ready says so): the limiter lets requests through rather than turning
+        # every one into a 500; what needs Redis itself answers for itself.
+        logger.warning("rate limiter unavailable; not counting", extra={"group": group})
+        return
     if usage is not None and usage["should_limit"]:
         raise RateLimited(retry_after=max(1, int(usage["time_left"])))
 

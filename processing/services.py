@@ -99,20 +99,7 @@ def jobs_watchdog() -> dict[str, int]:
         ):
             _resend(job)
             counts["requeued"] += 1
-    # Queued again after transient trouble, and not picked up since: the actor's retries may be
-    # spent (a long outage), so the message is sent again (a second copy is harmless: the claim
-    # is conditional).
-    waiting = timezone.now() - timedelta(seconds=settings.TRANSIENT_RESEND_SECONDS)
-    for job in ProcessingJob.objects.filter(
-        state=JobState.QUEUED,
-        error_code=ProcessingErrorCode.TRANSIENT,
-        heartbeat_at__lt=waiting,
-    ):
-        if ProcessingJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
-            heartbeat_at=timezone.now()
-        ):
-            _resend(job)
-            counts["resent"] += 1
+    counts["resent"] += _resend_lost_messages()
     orphaned = Video.objects.filter(
         status__in=[status for status in IN_FLIGHT_STATUSES if status != VideoStatus.UPLOADED],
         updated_at__lt=stale,
@@ -120,6 +107,29 @@ def jobs_watchdog() -> dict[str, int]:
     for video_id in orphaned.values_list("pk", flat=True):
         counts["resent"] += send_processing(video_id=video_id)
     return counts
+
+
+def _resend_lost_messages() -> int:
+    """Messages lost with a broker restart, a killed worker process or spent retries: jobs queued
+    again after transient trouble and not taken since, and uploaded videos whose message went
+    out long ago with no job since. A second copy is harmless (the claim is conditional), and
+    each is sent again at most once per LOST_MESSAGE_SECONDS (the send records the time)."""
+    waiting = timezone.now() - timedelta(seconds=settings.LOST_MESSAGE_SECONDS)
+    resent = 0
+    for job in ProcessingJob.objects.filter(
+        state=JobState.QUEUED, error_code=ProcessingErrorCode.TRANSIENT, heartbeat_at__lt=waiting
+    ):
+        if ProcessingJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            heartbeat_at=timezone.now()
+        ):
+            _resend(job)
+            resent += 1
+    lost = Video.objects.filter(status=VideoStatus.UPLOADED, enqueued_at__lt=waiting).exclude(
+        jobs__in=ProcessingJob.objects.filter(kind=JobKind.TRANSCODE, state__in=ACTIVE)
+    )
+    for video_id in lost.values_list("pk", flat=True):
+        resent += send_processing(video_id=video_id)
+    return resent
 
 
 def _fail_crashed(job: ProcessingJob) -> int:

@@ -295,9 +295,10 @@ VOICE_OVER_MAX_BYTES = env.int("VOICE_OVER_MAX_BYTES", default=100 * 1024**2)
 PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=3)
 # A running job whose heartbeat is older than this is taken as dead (requeued or failed).
 PROCESSING_STALE_SECONDS = env.int("PROCESSING_STALE_SECONDS", default=120)
-# A job queued again after storage or scanner trouble and not taken since is sent again by the
-# watchdog after this long (longer than the actor's longest backoff, 300 s).
-TRANSIENT_RESEND_SECONDS = env.int("TRANSIENT_RESEND_SECONDS", default=900)
+# A message presumed lost (a job queued again after storage or scanner trouble, or an uploaded
+# video, not taken since) is sent again by the watchdog after this long (longer than the
+# actor's longest backoff, 300 s; a queue that is merely long gets one harmless copy).
+LOST_MESSAGE_SECONDS = env.int("LOST_MESSAGE_SECONDS", default=900)
 # Every job's working folder is made here, so the sweeper and a starting worker can remove the
 # folders of jobs whose worker died (processing.jobs.job_workdirs_sweep).
 JOB_WORK_DIR = env("JOB_WORK_DIR", default="") or os.path.join(

@@ -134,3 +134,17 @@ def test_anonymous_requests_to_signed_in_endpoints_count_per_address(settings, c
     assert signed_in(coach).get("/api/v1/users/me").status_code == 429  # same address
     assert anonymous.get("/media/1/x/videos/a/poster.jpg").status_code == 429
     assert anonymous.get("/health").status_code == 200
+
+
+def test_with_redis_down_the_limiter_lets_requests_through(settings, coach):
+    """Not a 500 for every request while Redis is away (the load suite's fault run saw 30)."""
+    from tests.services import free_port
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        },
+    }
+    assert signed_in(coach).get("/api/v1/users/me").status_code == 200

@@ -155,7 +155,7 @@ def test_the_watchdog_sends_again_a_job_left_queued_by_an_outage(athlete, tmp_pa
     from processing.services import jobs_watchdog
 
     video = uploaded(athlete, make_clip(tmp_path / "clip.mp4", seconds=1))
-    long_ago = timezone.now() - timedelta(seconds=settings.TRANSIENT_RESEND_SECONDS + 1)
+    long_ago = timezone.now() - timedelta(seconds=settings.LOST_MESSAGE_SECONDS + 1)
     job = ProcessingJob.objects.create(
         video=video, state=JobState.QUEUED, error_code="transient", heartbeat_at=long_ago
     )
@@ -164,3 +164,21 @@ def test_the_watchdog_sends_again_a_job_left_queued_by_an_outage(athlete, tmp_pa
     assert job.heartbeat_at is not None and job.heartbeat_at > long_ago  # not re-sent next round
     fresh = jobs_watchdog()["resent"]
     assert fresh == 0
+
+
+def test_the_watchdog_sends_again_an_uploaded_video_whose_message_was_lost(athlete, tmp_path):
+    """A broker restart or a killed worker process lost the message: the video is not stuck."""
+    from datetime import timedelta
+
+    from django.conf import settings as conf
+    from django.utils import timezone
+
+    from processing.services import jobs_watchdog
+
+    video = uploaded(athlete, make_clip(tmp_path / "clip.mp4", seconds=1))
+    long_ago = timezone.now() - timedelta(seconds=conf.LOST_MESSAGE_SECONDS + 1)
+    Video.objects.filter(pk=video.pk).update(enqueued_at=long_ago)
+    assert jobs_watchdog()["resent"] == 1
+    enqueued = Video.objects.values_list("enqueued_at", flat=True).get(pk=video.pk)
+    assert enqueued is not None and enqueued > long_ago  # once per period, not every round
+    assert jobs_watchdog()["resent"] == 0

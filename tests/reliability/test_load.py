@@ -29,10 +29,5 @@ def test_uploads_api_load_and_sockets_pass(outcomes):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a video whose queued message died with a SIGKILLed worker process stays `uploaded`: "
-    "the sweeper re-sends only never-enqueued videos, the watchdog skips `uploaded` ones",
-)
 def test_a_killed_worker_process_loses_no_upload(outcomes):
     assert outcomes["4."].problems == []

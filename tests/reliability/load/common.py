@@ -26,6 +26,7 @@ GENEROUS_LIMITS = {
     "WS_CONNECT_RATE_LIMIT": "100000/m",
     # A killed worker's job is requeued by the watchdog once its heartbeat is this old.
     "PROCESSING_STALE_SECONDS": "20",
+    "LOST_MESSAGE_SECONDS": "20",
     # Each scenario takes a fresh token; this keeps one valid through a long fault scenario.
     "JWT_ACCESS_SECONDS": "3600",
 }
