@@ -39,4 +39,5 @@ def test_clamd_down_keeps_uploads_pending_and_scans_when_it_returns(
     video.refresh_from_db()
     assert (video.status, video.scan_status) == (VideoStatus.READY, ScanStatus.CLEAN)
     job = ProcessingJob.objects.get(video=video)
-    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
+    # the outage was not a crash: the requeue gave its attempt back
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
