@@ -56,6 +56,18 @@ def asgi_server(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test (and its servers) gets a channel layer of its own: channels_redis keeps one
+    receive lock per layer, and a server stopped mid-receive in an earlier test leaves it held by
+    a dead event loop ("Lock ... is bound to a different event loop", lost live events)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_redis():
     """Rate-limit counters and cache entries never leak between tests (test Redis DB only)."""
     cache.clear()

@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 LINE = {"tool_type": "line", "points": [[0.1, 0.1], [0.9, 0.9]]}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    """Each test's server gets a channel layer of its own: channels_redis keeps one receive lock
-    per layer, and a server stopped mid-receive in an earlier test would leave it held by a dead
-    event loop (seen under heavy load as "Lock ... is bound to a different event loop")."""
-    from channels.layers import channel_layers
-
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
 def token(user) -> str:
     return str(RefreshToken.for_user(user).access_token)
 

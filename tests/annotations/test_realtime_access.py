@@ -12,12 +12,7 @@ from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tests.annotations.test_realtime import (  # noqa: F401 (the fixture is used by name)
-    LINE,
-    _fresh_channel_layer,
-    next_event,
-    ws_url,
-)
+from tests.annotations.test_realtime import LINE, next_event, ws_url
 from tests.conftest import bearer
 from videos.models import VideoShare
 
