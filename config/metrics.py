@@ -36,7 +36,7 @@ READINESS_FAILURES = Counter(
     "Failed /ready checks, by dependency (database, redis, storage, broker).",
     ["check"],
 )
-_CODE = re.compile(r"^[a-z_]{1,40}$")
+_CODE = re.compile(r"^[a-z_]{1,40}\Z")
 
 
 def count_api_error(code: str, status: int) -> None:

@@ -16,7 +16,7 @@ from config.logging import bind_log_context, log_context
 logger = logging.getLogger("video_service.request")
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
 
 
 def request_id_or_new(given: str) -> str:

@@ -32,7 +32,7 @@ CONTENT_TYPES = {
     ".m4a": "audio/mp4",
     ".json": "application/json",
 }
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)\Z")
 CHUNK = 256 * 1024
 
 

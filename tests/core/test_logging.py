@@ -29,3 +29,9 @@ def test_request_log_line_is_json_with_context(client, caplog, coach):
 def _filtered(record):
     RequestContextFilter().filter(record)
     return record
+
+
+def test_a_request_id_with_a_trailing_newline_is_replaced(client):
+    """`$` would accept "abc\\n" (the colour validator's bug); the id is matched to its end."""
+    response = client.get("/health", HTTP_X_REQUEST_ID="abc\n")
+    assert response["X-Request-ID"] != "abc\n" and "\n" not in response["X-Request-ID"]
