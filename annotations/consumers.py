@@ -3,10 +3,13 @@
 Everyone who may view the video may listen; changes made anywhere (REST, another socket, the
 worker) arrive as events. Clients may create drawings here too, validated exactly like REST.
 
-Access is not decided once at connect: before forwarding any event, and whenever a service says
-access changed (`access.check`, see annotations.realtime), the socket asks the database again
-(nothing about permissions is cached). Lost access: closed with 4403, and nothing more is sent.
-Lowered to view: `access.changed` tells the client, and drawings sent here are refused.
+Access is not decided once at connect: whenever a service says access changed (`access.check`,
+see annotations.realtime; it travels in the same ordered stream as the events, so nothing sent
+after the change overtakes it) the socket asks the database again before forwarding anything
+more, and before an event once WS_ACCESS_RECHECK_SECONDS passed since its last look (changes made
+behind the services' back). Between changes, 200 listeners cost the database nothing per event.
+Lost access: closed with 4403, and nothing more is sent. Lowered to view: `access.changed` tells
+the client, and drawings sent here are refused.
 """
 
 import asyncio
@@ -155,6 +158,7 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_RATE_LIMITED)
             return
         self.permission = _permission(self.user, self.video)
+        self.checked_at = time.monotonic()  # _authorise just read it from the database
         # A token socket lasts as long as its token: checked again when it expires.
         self.expires_at = _token_expiry(self.scope)
         # A session socket lasts as long as its session (sign-out, password change).
@@ -200,17 +204,22 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def _still_allowed(self) -> bool:
-        """Ask the database (and the token's clock); close with 4403 when access is gone, tell
-        the client when the permission changed (e.g. lowered to view)."""
+    async def _still_allowed(self, *, changed: bool) -> bool:
+        """The token's clock always; the database when access `changed` or the last look is
+        older than WS_ACCESS_RECHECK_SECONDS. Close with 4403 when access is gone, tell the
+        client when the permission changed (e.g. lowered to view)."""
         if self.closing:
             return False
         permission = None
         if self.expires_at is None or time.time() < self.expires_at:  # the token still holds
-            # Off the shared database thread: every socket re-checks on every event.
+            fresh = time.monotonic() - self.checked_at < settings.WS_ACCESS_RECHECK_SECONDS
+            if fresh and not changed:
+                return True
+            # Off the shared database thread, so the receive loop never waits for it.
             permission = await DatabaseSyncToAsync(
                 _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
             )(self.user.pk, self.video.pk, self.session_key)
+            self.checked_at = time.monotonic()
         if permission is None:
             self.closing = True
             await self._leave_groups()
@@ -251,11 +260,11 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             self.outbox.put_nowait(message)
 
     async def _forward_events(self) -> None:
-        """One task forwards events in order, each only after asking the database whether this
-        socket may still have it; the receive loop never waits for these checks."""
+        """One task forwards events in order, each only once this socket is known to be allowed
+        it (see _still_allowed); the receive loop never waits for these checks."""
         while True:
             message = await self.outbox.get()
-            if not await self._still_allowed():
+            if not await self._still_allowed(changed=message["type"] != "broadcast"):
                 return  # closed: whatever is still queued is dropped
             if message["type"] != "broadcast":
                 continue  # an access check: asking was the point

@@ -1,3 +1,4 @@
+import time
 import uuid
 
 import boto3
@@ -73,6 +74,20 @@ def _fresh_redis():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_window(monkeypatch):
+    """django-ratelimit counts in fixed windows (a minute, offset per key): a test that makes
+    eleven attempts across a window's end saw the count start again at zero and no 429 (a CI
+    failure). The limiter's clock stands still for the test, so the window cannot roll over
+    mid-test; the counts, limits and Retry-After are computed exactly as in production."""
+    import types
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture

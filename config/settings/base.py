@@ -140,9 +140,12 @@ CACHES = {
 }
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "config.channel_layer.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py reads with a 5 s socket timeout, exactly the layer's 5 s blocking pop:
+            # under load every idle receive raced it ("Timeout reading from ..."). Reads get
+            # room beyond the pop; a dead Redis still shows at connect (5 s).
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
             "prefix": env("CHANNELS_PREFIX", default="") or KEY_NAMESPACE,
         },
     }

@@ -18,6 +18,10 @@ ANNOTATION_RATE_LIMIT = env("ANNOTATION_RATE_LIMIT", default="60/m")
 WS_CONNECT_RATE_LIMIT = env("WS_CONNECT_RATE_LIMIT", default="60/m")
 WS_MESSAGES_PER_SECOND = env.float("WS_MESSAGES_PER_SECOND", default=10.0)
 WS_MESSAGE_BURST = env.int("WS_MESSAGE_BURST", default=20)
+# An open socket asks the database again whenever a service says access changed (access.check)
+# and, for changes made behind the services' back, before an event once this many seconds passed
+# since its last look (0: before every event, as before; costly with hundreds of listeners).
+WS_ACCESS_RECHECK_SECONDS = env.float("WS_ACCESS_RECHECK_SECONDS", default=10.0)
 # Frames that are not a JSON object before the socket is closed (4400).
 WS_MAX_BAD_FRAMES = env.int("WS_MAX_BAD_FRAMES", default=5)
 # tus PATCH bytes per user per minute, all uploads together (0: no limit).

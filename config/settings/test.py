@@ -17,7 +17,10 @@ DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3}
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/13")
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "video-service-test"
-CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [REDIS_URL], "prefix": "video-service-test"}
+CHANNEL_LAYERS["default"]["CONFIG"] = {
+    "hosts": [{**CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0], "address": REDIS_URL}],
+    "prefix": "video-service-test",
+}
 DRAMATIQ_BROKER["OPTIONS"] = {
     **DRAMATIQ_BROKER["OPTIONS"],
     "url": REDIS_URL,

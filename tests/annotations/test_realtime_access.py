@@ -168,9 +168,13 @@ def test_lowered_to_view_the_socket_is_told_and_can_no_longer_draw(asgi_server, 
     assert not Annotation.objects.filter(author_id=users["annotating_coach"].pk).exists()
 
 
-def test_every_event_rechecks_access_even_without_an_access_event(asgi_server, coaching):
-    """A share removed behind the services' back (no access.check sent): the next event about
-    the video is not forwarded; the socket closes instead."""
+def test_a_change_behind_the_services_back_is_caught_within_the_recheck_period(
+    asgi_server, coaching, settings
+):
+    """A share removed behind the services' back (no access.check sent): once
+    WS_ACCESS_RECHECK_SECONDS passed since the socket's last look, the next event about the video
+    is not forwarded; the socket closes instead."""
+    settings.WS_ACCESS_RECHECK_SECONDS = 0.5
     users, video = coaching
     url = ws_url(asgi_server, video, users["viewing_coach"])
 
@@ -178,10 +182,47 @@ def test_every_event_rechecks_access_even_without_an_access_event(asgi_server, c
         async with websockets.connect(url) as viewer:
             await next_event(viewer, "presence.joined")
             await sync_to_async(VideoShare.objects.filter(user=users["viewing_coach"]).delete)()
+            await asyncio.sleep(0.6)
             await sync_to_async(post_drawing)(users["owner"], video)
             return await closed_within(viewer)
 
     code, after = asyncio.run(scenario())
+    assert code == 4403 and not [m for m in after if m["type"] == "annotation.created"]
+
+
+def test_between_access_changes_events_cost_no_database_look(
+    asgi_server, coaching, settings, monkeypatch
+):
+    """With nothing changed, ten events reach a listener without a single access query; the
+    next access change makes it look again (and it is closed at once)."""
+    from annotations import consumers
+
+    settings.WS_ACCESS_RECHECK_SECONDS = 600
+    users, video = coaching
+    url = ws_url(asgi_server, video, users["viewing_coach"])
+    looks = []
+    real = consumers._current_permission
+
+    def counting(*args):
+        looks.append(args)
+        return real(*args)
+
+    async def scenario() -> tuple[int, list[dict]]:
+        async with websockets.connect(url) as viewer:
+            await next_event(viewer, "presence.joined")
+            for second in range(10):
+                await sync_to_async(post_drawing)(users["owner"], video, second)
+                assert (await next_event(viewer, "annotation.created"))["payload"][
+                    "timestamp"
+                ] == second
+            assert looks == []
+            await sync_to_async(revoke_share)(users, video)
+            await sync_to_async(post_drawing)(users["owner"], video)
+            return await closed_within(viewer)
+
+    monkeypatch.setattr(consumers, "_current_permission", counting)
+    code, after = asyncio.run(scenario())
+    assert len(looks) == 1
     assert code == 4403 and not [m for m in after if m["type"] == "annotation.created"]
 
 
