@@ -54,6 +54,9 @@ def _check_time(video: Video, timestamp: float) -> None:
 
 DEFAULT_FPS = 30.0
 FRAME_EPSILON = 1e-6
+# Players keep media time in whole microseconds (browsers, AVPlayer's usual timescales): frame 1
+# of a 29.97 fps clip starts at 33366.67 us and is reported as 0.033366 s.
+MEDIA_CLOCK_TICK = 1e-6
 
 
 def frame_rule(timestamp: float, fps: float | None) -> tuple[int, float]:
@@ -61,12 +64,14 @@ def frame_rule(timestamp: float, fps: float | None) -> tuple[int, float]:
 
     Frames are counted at the source's rate as recorded on the video (video.fps), whichever
     rendition plays. The epsilon absorbs floating-point error (123 / 30 * 30 is a hair under 123),
-    so frame_rule(frame / fps) gives back the same frame at any rate. The studio
+    so frame_rule(frame / fps) gives back the same frame at any rate; a microsecond of slack
+    before that takes a player's time truncated to whole microseconds to the frame it shows. The
+    studio
     (static/src/studio/frames.js) and the export (a drawing shows from t >= its start) use the
     same rule, so a drawing is on screen from the very frame it was drawn on.
     """
     rate = fps if fps and fps > 0 else DEFAULT_FPS
-    frame = max(0, math.floor(timestamp * rate + FRAME_EPSILON))
+    frame = max(0, math.floor((timestamp + MEDIA_CLOCK_TICK) * rate + FRAME_EPSILON))
     return frame, frame / rate
 
 

@@ -38,6 +38,13 @@ test("the frame number at a time", () => {
   assert.equal(frameAt(0.999, 25), 24);
   assert.equal(frameAt(1, 29.97), 29);
   assert.equal(frameAt(1001 / 30000, 29.97), 1);
+  // the browser's media clock keeps whole microseconds: frame k's start, truncated, is still k
+  for (const fps of [29.97, 59.94, 23.976, 30, 60, 120]) {
+    for (let frame = 0; frame < 2000; frame += 1) {
+      const truncated = Math.floor((frame / fps) * 1e6) / 1e6;
+      assert.equal(frameAt(truncated, fps), frame, `fps ${fps}, frame ${frame}`);
+    }
+  }
   assert.equal(frameAt(10, 29.97), 299);
   assert.equal(frameAt(123 / 30, 30), 123); // 123 / 30 * 30 is a hair under 123 in floating point
   assert.equal(frameAt(0.5, 60), 30);

@@ -34,6 +34,15 @@ def test_any_time_inside_a_frame_snaps_to_its_start(fps):
             assert frame_rule(inside, fps) == (frame, start)
 
 
+@pytest.mark.parametrize("fps", [*RATES, 59.94, 23.976])
+def test_a_player_time_truncated_to_microseconds_keeps_its_frame(fps):
+    """Players report whole microseconds: frame 1 at 29.97 fps (33366.67 us) arrives as
+    0.033366 s and used to be saved one frame early."""
+    for frame in range(0, 5000):
+        truncated = math.floor(frame / fps * 1e6) / 1e6
+        assert frame_rule(truncated, fps) == (frame, frame / fps)
+
+
 def test_the_rounded_time_that_used_to_hide_a_drawing():
     # 2.116666 at 30 fps is frame 63 (2.1 s); the studio used to send 2.1167
     assert frame_rule(2.116666, 30.0) == (63, 2.1)

@@ -5,9 +5,13 @@ import { formatDuration } from "../lib/format.js";
  * The frame shown at `time` (the number on the clock): frames start at k / fps, counted at the
  * source's rate (video.fps) whichever rendition plays. The same rule as frame_rule in
  * annotations/services.py; the epsilon absorbs floating-point error (123 / 30 * 30 < 123).
+ * Browsers keep media time in whole microseconds, so a player parked on frame 1 of a 29.97 fps
+ * clip (1001 / 30000 s = 33366.67 us) reports 0.033366 s: one microsecond of slack first.
  */
+export const MEDIA_CLOCK_TICK = 1e-6;
+
 export function frameAt(time, fps) {
-  return Math.max(0, Math.floor(time * fps + 1e-6));
+  return Math.max(0, Math.floor((time + MEDIA_CLOCK_TICK) * fps + 1e-6));
 }
 
 /** A frame's own start time, unrounded: what a drawing made on that frame is saved at. */
