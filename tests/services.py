@@ -16,14 +16,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_clamd(workdir: Path, stream_max_bytes: int) -> tuple[subprocess.Popen[bytes], str]:
-    """clamd whose database holds only an EICAR signature made here (nothing downloaded)."""
+def start_clamd(
+    workdir: Path, stream_max_bytes: int, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """clamd whose database holds only an EICAR signature made here (nothing downloaded), on
+    `port` (a free one by default)."""
     database = workdir / "db"
     database.mkdir(parents=True, exist_ok=True)
     (database / "eicar.hdb").write_text(
         f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:Eicar-Test-Signature\n"
     )
-    port = free_port()
+    port = port or free_port()
     megabytes = max(1, stream_max_bytes // (1024 * 1024))
     config = workdir / "clamd.conf"
     config.write_text(

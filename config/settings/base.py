@@ -138,9 +138,15 @@ CACHES = {
         },
     }
 }
+# `lists`: channels_redis's list layer (a Redis sorted set per socket, popped one message at a
+# time); `pubsub`: its Pub/Sub layer (one PUBLISH per event, each process fans out in memory).
+CHANNEL_LAYER = env("CHANNEL_LAYER", default="pubsub")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "config.channel_layer.RedisChannelLayer",
+        "BACKEND": {
+            "lists": "config.channel_layer.RedisChannelLayer",
+            "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        }[CHANNEL_LAYER],
         "CONFIG": {
             # redis-py reads with a 5 s socket timeout, exactly the layer's 5 s blocking pop:
             # under load every idle receive raced it ("Timeout reading from ..."). Reads get

@@ -19,7 +19,9 @@ CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "video-service-test"
 CHANNEL_LAYERS["default"]["CONFIG"] = {
     "hosts": [{**CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0], "address": REDIS_URL}],
-    "prefix": "video-service-test",
+    # Pub/Sub channels ignore the Redis database number: runs on other databases of the same
+    # Redis (parallel checkouts) keep apart by prefix.
+    "prefix": f"video-service-test-{REDIS_URL.rsplit('/', 1)[-1]}",
 }
 DRAMATIQ_BROKER["OPTIONS"] = {
     **DRAMATIQ_BROKER["OPTIONS"],

@@ -52,6 +52,28 @@ class PrivateRedis:
             self.process = None
 
 
+class PrivateClamd:
+    """A clamd of the test's own (EICAR signature only) that the test may stop and start again
+    on the same address."""
+
+    def __init__(self, workdir: Path, stream_max_bytes: int = 1024**3) -> None:
+        self.workdir, self.port = workdir, free_port()
+        self.stream_max_bytes = stream_max_bytes
+        self.address = f"127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        from tests.services import start_clamd
+
+        self.process, _ = start_clamd(self.workdir, self.stream_max_bytes, port=self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
 @contextlib.contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
     """A running PrivateRedis for the block; its URL."""

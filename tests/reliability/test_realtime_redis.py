@@ -28,12 +28,18 @@ def post_drawing(user, video, timestamp: float) -> None:
     assert response.status_code == 201
 
 
-def test_a_socket_stays_open_through_a_redis_restart_and_hears_events_after(tmp_path, settings):
+@pytest.mark.parametrize(
+    "backend",
+    ["config.channel_layer.RedisChannelLayer", "channels_redis.pubsub.RedisPubSubChannelLayer"],
+)
+def test_a_socket_stays_open_through_a_redis_restart_and_hears_events_after(
+    tmp_path, settings, backend
+):
     redis = PrivateRedis(tmp_path / "redis")
     redis.start()
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "config.channel_layer.RedisChannelLayer",
+            "BACKEND": backend,
             "CONFIG": {"hosts": [redis.url], "prefix": "restart-test"},
         }
     }

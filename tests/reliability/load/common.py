@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.reliability.stack import LocalStack, PrivateRedis
+from tests.reliability.stack import LocalStack, PrivateClamd, PrivateRedis
 
 ADMIN = {"username": "loadtest-admin", "password": "a-long-enough-password-1"}
 # Generous limits: the suite runs from one address as one user and must measure, not be throttled.
@@ -95,6 +95,7 @@ class Target:
     stack: LocalStack | None = None
     redis: PrivateRedis | None = None
     workdir: Path | None = None
+    clamd: PrivateClamd | None = None
 
 
 def logged_errors(target: Target, last: int = 3) -> list[str]:
@@ -134,8 +135,13 @@ def local_target(**extra_env: str) -> Iterator[Target]:
         workdir = Path(folder)
         redis = PrivateRedis(workdir / "redis")
         redis.start()
+        # A real scanner, as production has (its database: an EICAR signature made here).
+        clamd = PrivateClamd(workdir / "clamd")
+        clamd.start()
+        env["CLAMAV_ADDRESS"] = clamd.address
         try:
             with LocalStack(workdir, redis.url, **GENEROUS_LIMITS, **env, **extra_env) as stack:
-                yield Target(stack.url, stack, redis, workdir)
+                yield Target(stack.url, stack, redis, workdir, clamd)
         finally:
             redis.stop()
+            clamd.stop()

@@ -1,10 +1,8 @@
 """Scenario 4: faults while parallel uploads run (scenario 2's clients, which retry): a worker
-process SIGKILLed mid-transcode, a web process SIGKILLed, the stack's private Redis restarted.
-The service must answer again by itself, no running job's heartbeat may stay stale past the
-watchdog period, every upload must end ready and whole (nothing lost, nothing half-written).
-
-clamd: the stack runs without one (CLAMAV_ADDRESS empty: uploads are stored as not scanned), so
-there is no scanner to stop here; tests/reliability/test_scanner_outage.py covers clamd outages.
+process SIGKILLed mid-transcode, a web process SIGKILLed, the stack's private Redis restarted,
+its clamd stopped and started again. The service must answer again by itself, no running job's
+heartbeat may stay stale past the watchdog period, every upload must end ready, whole and
+scanned clean (nothing lost, nothing half-written, nothing passed off as scanned).
 """
 
 import asyncio
@@ -25,7 +23,7 @@ from tests.reliability.stack import http_status
 
 WATCHDOG_EVERY = 30  # deploy/scripts/start.sh watchdog: processing_watchdog --every 30
 STALE_BOUND = int(GENEROUS_LIMITS["PROCESSING_STALE_SECONDS"]) + WATCHDOG_EVERY + 15
-FAULTS = ("worker", "web", "redis")
+FAULTS = ("worker", "web", "redis", "clamd")
 
 
 def worker_processes(target: Target) -> list[psutil.Process]:
@@ -84,7 +82,23 @@ def restart_redis(target: Target) -> str:
     return "private Redis stopped for 2 s and started again (its data gone: no persistence)"
 
 
-INJECT = {"worker": kill_worker_process, "web": kill_web_process, "redis": restart_redis}
+def restart_clamd(target: Target) -> str:
+    """Uploads arriving meanwhile cannot be scanned: they wait (pending) and are scanned once
+    clamd is back, never stored as clean or not scanned."""
+    assert target.clamd is not None
+    target.clamd.stop()
+    time.sleep(CLAMD_DOWN_SECONDS)
+    target.clamd.start()
+    return f"clamd stopped for {CLAMD_DOWN_SECONDS} s and started again"
+
+
+CLAMD_DOWN_SECONDS = 8
+INJECT = {
+    "worker": kill_worker_process,
+    "web": kill_web_process,
+    "redis": restart_redis,
+    "clamd": restart_clamd,
+}
 
 
 def seconds_to_answer(url: str, bound: float = 90) -> float | None:
@@ -153,7 +167,9 @@ async def faults_scenario(
     faults_outcome = Outcome("faults")
     async with aiohttp.ClientSession(timeout=timeout) as session:
         run, _ = await asyncio.gather(
-            upload_many(session, target.url, token, clip, uploads, seed=4, seconds=wait),
+            upload_many(
+                session, target.url, token, clip, uploads, seed=4, seconds=wait, scanned=True
+            ),
             inject_faults(target, faults, faults_outcome),
         )
     watch.stop_event.set()
@@ -162,8 +178,7 @@ async def faults_scenario(
     outcome = judge_uploads(run, uploads, name, faults=True)
     outcome.figures = faults_outcome.figures + outcome.figures
     outcome.figures.append(
-        f"oldest running heartbeat seen {watch.oldest:.0f} s (bound {STALE_BOUND} s); "
-        "clamd: none in this stack"
+        f"oldest running heartbeat seen {watch.oldest:.0f} s (bound {STALE_BOUND} s)"
     )
     outcome.problems += faults_outcome.problems
     outcome.check(not watch.stale, f"stale heartbeats past the watchdog: {watch.stale}")

@@ -60,7 +60,9 @@ async def run_suite(target: Target, sizes: Sizes, workdir: Path) -> list[Outcome
     clip = make_clip(workdir / "clip.mp4", seconds=2)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         token = (await token_pair(session, target.url))["access"]
-        run = await upload_many(session, target.url, token, clip, sizes.uploads)
+        run = await upload_many(
+            session, target.url, token, clip, sizes.uploads, scanned=target.clamd is not None
+        )
     outcomes = [
         judge_uploads(
             run, sizes.uploads, f"2. tus: {sizes.uploads} parallel uploads with cut connections"

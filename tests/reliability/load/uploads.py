@@ -170,8 +170,10 @@ async def upload_many(
     *,
     seed: int = 1,
     seconds: float = 300,
+    scanned: bool = False,
 ) -> UploadRun:
-    """`count` uploads in parallel; waits at most `seconds` for all of them to be ready."""
+    """`count` uploads in parallel; waits at most `seconds` for all of them to be ready (and,
+    when the service has a scanner, `scanned` clean: never ready unscanned)."""
     run = UploadRun()
     clip = clip_path.read_bytes()
     expected = hashlib.sha256(clip).hexdigest()
@@ -187,7 +189,9 @@ async def upload_many(
             continue
         video_id, video = result
         status = str(video.get("status", "unknown"))
-        if status == "ready" and video.get("sha256") != expected:
+        if status == "ready" and scanned and video.get("scan_status") != "clean":
+            status = f"ready with scan_status {video.get('scan_status')}"
+        elif status == "ready" and video.get("sha256") != expected:
             status = f"ready with sha256 {video.get('sha256')}"
         elif status == "ready" and await uploader.original_sha256(video) != expected:
             status = "ready but its original is served altered"
