@@ -46,6 +46,8 @@ from videos.models import SharePermission, Video, VideoShare
 from videos.permissions import can_annotate, can_view
 from videos.selectors import video_get
 
+# Channel-layer messages whose handler only queues them for the forwarder (see dispatch).
+QUEUED_HANDLERS = frozenset({"broadcast", realtime.ACCESS_CHECK})
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_FRAMES = 4400
 CLOSE_RATE_LIMITED = 4429
@@ -254,6 +256,16 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
                 },
             },
         )
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes stale database connections before every handler, on the process's
+        one shared sync thread: with 200 listeners that was 200 hops onto the thread the API's
+        views run on, per event. Events and access checks only join the outbox here (the
+        forwarder's database looks run on their own executor), so they skip that hop."""
+        if message["type"] in QUEUED_HANDLERS:
+            await self.broadcast(message)
+            return
+        await super().dispatch(message)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
         if not self.closing:
