@@ -92,6 +92,8 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "off",
             "--log-level",
             "warning",
+            "--ws-per-message-deflate",  # as deploy/scripts/start.sh serves it
+            "false",
         ],
         cwd=ROOT,
         env=env,
