@@ -53,6 +53,13 @@ def jobs_cancel_for_video(*, video_id: uuid.UUID) -> int:
     )
 
 
+def jobs_cancel_for_comparison(*, comparison_id: uuid.UUID) -> int:
+    """Mark the comparison's live exports cancelled (it is being deleted)."""
+    return ProcessingJob.objects.filter(
+        kind=JobKind.COMPARE_EXPORT, options__comparison_id=str(comparison_id), state__in=ACTIVE
+    ).update(state=JobState.CANCELLED, finished_at=timezone.now())
+
+
 # --- Voice-overs --------------------------------------------------------------------------------
 
 
