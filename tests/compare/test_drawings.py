@@ -111,7 +111,7 @@ def test_staff_may_draw(comparison, comparing):
 
 
 def test_pane_drawings_are_listed_with_the_comparison_only(comparison, comparing):
-    users, left, right = comparing
+    users, _left, right = comparing
     coach = api(users, "coach_a")
     pane = draw(coach, comparison, "right", 1.0).json()
     draw(coach, comparison, "left", 1.0)
@@ -149,7 +149,7 @@ def test_pane_drawings_are_listed_with_the_comparison_only(comparison, comparing
 
 
 def test_one_pane_drawing_follows_the_comparisons_rules(comparison, comparing):
-    users, _, right = comparing
+    users, _, _right = comparing
     pane = draw(api(users, "coach_a"), comparison).json()
     url = f"/api/v1/annotations/{pane['id']}"
     assert api(users, "coach_v").get(url).status_code == 200
