@@ -1,6 +1,9 @@
 import pytest
 
 from tests.factories import make_user, make_video
+
+# The browser fixtures of the page tests (test_page.py): Chromium, the live app, signed-in pages.
+from tests.pages.conftest import browser, live, open_page, page_errors  # noqa: F401
 from videos.models import VideoShare
 
 
