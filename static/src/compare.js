@@ -10,6 +10,7 @@ import { connect } from "./compare/live.js";
 import { applyComparison, setupPanes } from "./compare/panes.js";
 import { follow, pause, seek, setSpeed, step, togglePlay } from "./compare/playback.js";
 import { setComparison, state } from "./compare/state.js";
+import { drawTimeline, loadMotion } from "./compare/timeline.js";
 
 function rendition(video) {
   // A fixed MP4 for exact frame seeking: the rendition nearest 720 lines, else the first.
@@ -35,10 +36,16 @@ async function start() {
   $("step-note").textContent = `one frame = 1/${Math.round(state.timeline.fps)} s`;
   applyComparison();
   connect();
-  await Promise.all([...SIDES.map((side) => loaded(videos[side])), loadDrawings().catch((error) => say(error.message)), setupExports()]);
+  await Promise.all([
+    ...SIDES.map((side) => loaded(videos[side])),
+    loadDrawings().catch((error) => say(error.message)),
+    setupExports(),
+    loadMotion(),
+  ]);
   seek(state.timeline.syncAt); // open at the sync point: the two moments side by side
   layoutCanvases();
   for (const side of SIDES) new ResizeObserver(layoutCanvases).observe(videos[side]);
+  new ResizeObserver(drawTimeline).observe($("scrub"));
   requestAnimationFrame(render);
   document.body.dataset.ready = "1";
 }

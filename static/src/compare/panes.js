@@ -7,6 +7,7 @@ import { $, canDraw, page, say, SIDES } from "./dom.js";
 import { follow } from "./playback.js";
 import { nudgedSync, sideTime } from "./sync.js";
 import { setComparison, state } from "./state.js";
+import { drawTimeline } from "./timeline.js";
 
 export function applyComparison() {
   const comparison = state.comparison;
@@ -30,19 +31,8 @@ export function applyComparison() {
     $(`mirror-${side}`).checked = Boolean(comparison[side].mirror);
     $(`sync-${side}`).textContent = comparison[side].sync.toFixed(3);
   }
-  showExtents();
+  drawTimeline();
   follow();
-}
-
-function showExtents() {
-  const { offsets, duration, syncAt } = state.timeline;
-  for (const side of SIDES) {
-    Object.assign($(`extent-${side}`).style, {
-      left: `${(offsets[side] / duration) * 100}%`,
-      width: `${(state.panes[side].duration / duration) * 100}%`,
-    });
-  }
-  $("sync-mark").style.left = `${(syncAt / duration) * 100}%`;
 }
 
 async function save(changes) {
