@@ -118,6 +118,16 @@ def test_frames_in_lockstep_from_the_sync_point(open_page, compared):
         seen.append(want)
     assert [left for left, _ in seen] == [30, 31, 32, 33, 34, 35]
     assert [right for _, right in seen] == [12, 12, 13, 14, 15, 16]  # 24 fps: one step repeats
+    # played together and paused anywhere: still the frames the sync says, in both pictures
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(600)
+    page.get_by_role("button", name="Pause").click()
+    wait_settled(page)
+    time = page.evaluate("compare.state.time")
+    assert time > 1.0 + 5 / 30
+    want = (expected(time, "left"), expected(time, "right"))
+    assert (shown(page, "left"), shown(page, "right")) == want
+    assert (page.evaluate(READ_COUNTER, "left"), page.evaluate(READ_COUNTER, "right")) == want
     # before the right clip starts its pane is black and says so
     page.evaluate("compare.seek(0.2)")
     wait_settled(page)
