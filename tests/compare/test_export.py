@@ -245,3 +245,38 @@ def test_canvas_layouts():
     assert (width, height, places["left"].x, places["right"].y) == (640, 540, 160, 180)
     assert canvas_layout("overlay", (320, 180), (640, 360))[:2] == (320, 180)
     assert canvas_layout("overlay", (320, 180), (640, 360), swapped=True)[:2] == (640, 360)
+
+
+def test_a_videos_own_export_leaves_the_pane_drawings_out(compared):
+    from processing.export import run_export
+
+    owner, comparison = compared
+    api = bearer(APIClient(), owner)
+    line = {"tool_type": "line", "points": [[0.05, 0.75], [0.95, 0.75]], "color": "#FF0000"}
+    for body in (
+        {"comparison_id": str(comparison.pk), "side": "left"},  # on the pane: not in the video's
+        {"video_id": str(comparison.left_video_id)},  # on the video itself, a second later
+    ):
+        timestamp = 0.0 if "side" in body else 1.5
+        response = api.post(
+            "/api/v1/annotations/drawing",
+            {
+                **body,
+                "timestamp": timestamp,
+                "duration": 1.0,
+                "drawing_data": {**line, "width": 10},
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    url = f"/api/v1/videos/{comparison.left_video_id}/exports"
+    job = api.post(url, {"quality": "mobile"}, format="json").json()
+    run_export(job_id=job["id"])
+    exported = frames(output_path(api.get(f"{url}/{job['id']}").json()))
+    row = round(H * 0.75)
+
+    def red(frame) -> bool:
+        blue, green, red_ = frame[row, W // 2].astype(int)
+        return red_ > 170 and green < 100 and blue < 100
+
+    assert [n for n, frame in enumerate(exported) if red(frame)] == list(range(45, 75))
