@@ -21,6 +21,7 @@ from annotations import exchange, selectors, services
 from annotations.models import Annotation, AnnotationType
 from annotations.permissions import AnnotationAccess
 from annotations.serializers import (
+    SIDES,
     AnnotationOutputSerializer,
     AnnotationUpdateSerializer,
     DrawingCreateSerializer,
@@ -33,9 +34,14 @@ from config.parsers import DepthLimitedJSONParser
 from config.ratelimit import AnnotationCreateThrottle
 from config.schema import ERRORS_READ, ERRORS_UPLOAD, ERRORS_WRITE, error_responses
 from videos import selectors as video_selectors
-from videos.errors import VideoNotFound, VideoPermissionDenied
-from videos.models import Video
-from videos.permissions import can_annotate
+from videos.errors import (
+    ComparisonNotFound,
+    ComparisonPermissionDenied,
+    VideoNotFound,
+    VideoPermissionDenied,
+)
+from videos.models import Comparison, Video
+from videos.permissions import can_annotate, can_annotate_comparison
 from videos.uploads import StreamedUploadMixin
 
 MAX_DRAWING_BODY = 256 * 1024
@@ -55,7 +61,19 @@ class AnnotationFilter(filters.FilterSet):
 
 
 class AnnotationVideoQuerySerializer(serializers.Serializer):
-    video_id = StrictUUIDField()
+    """A video's own annotations (`video_id`) or a comparison's pane drawings (`comparison_id`,
+    optionally one `side`)."""
+
+    video_id = StrictUUIDField(required=False)
+    comparison_id = StrictUUIDField(required=False)
+    side = serializers.ChoiceField(choices=SIDES, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("video_id" in attrs) == ("comparison_id" in attrs):
+            raise serializers.ValidationError(
+                {"video_id": ["Send video_id, or comparison_id for a comparison's drawings."]}
+            )
+        return attrs
 
 
 def _video_for(request: Request, video_id: object) -> Video:
@@ -64,6 +82,25 @@ def _video_for(request: Request, video_id: object) -> Video:
         return video_selectors.video_get(user=request.user, video_id=str(video_id))
     except VideoNotFound:
         raise ApplicationError(errors={"video_id": ["No such video."]}) from None
+
+
+def _comparison_for(request: Request, comparison_id: object) -> Comparison:
+    """The comparison if the caller may see it (and both its videos); else a field error."""
+    try:
+        return video_selectors.comparison_get(user=request.user, comparison_id=str(comparison_id))
+    except ComparisonNotFound:
+        raise ApplicationError(errors={"comparison_id": ["No such comparison."]}) from None
+
+
+def _pane_annotatable(request: Request, data: dict) -> tuple[Comparison, Video]:
+    """The comparison and the video of the pane the caller draws on, if they may draw there."""
+    comparison = _comparison_for(request, data["comparison_id"])
+    if not can_annotate_comparison(request.user, comparison):
+        raise ComparisonPermissionDenied("You may view this comparison but not draw on it.")
+    video = comparison.video(data["side"])
+    if data.get("video_id") is not None and data["video_id"] != video.pk:
+        raise ApplicationError(errors={"video_id": [f"Not the {data['side']} pane's video."]})
+    return comparison, video
 
 
 def _annotatable(request: Request, video_id: object) -> Video:
@@ -90,12 +127,22 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
             return Annotation.objects.none()
         query = AnnotationVideoQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
+        if "comparison_id" in query.validated_data:
+            comparison = _comparison_for(self.request, query.validated_data["comparison_id"])
+            return selectors.comparison_annotation_list(
+                user=self.request.user,
+                comparison=comparison,
+                side=query.validated_data.get("side"),
+            )
         video = _video_for(self.request, query.validated_data["video_id"])
         return selectors.annotation_list(user=self.request.user, video=video)
 
     def get_object(self) -> Annotation:
         annotation, self.video = selectors.annotation_get_for(
             user=self.request.user, annotation_id=self.kwargs["pk"]
+        )
+        self.comparison = selectors.annotation_comparison_for(
+            user=self.request.user, annotation=annotation
         )
         self.check_object_permissions(self.request, annotation)
         return annotation
@@ -105,7 +152,11 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         return [*super().get_throttles(), *([AnnotationCreateThrottle()] if creates else [])]
 
     @extend_schema(
-        parameters=[OpenApiParameter("video_id", OpenApiTypes.UUID, required=True)],
+        parameters=[
+            OpenApiParameter("video_id", OpenApiTypes.UUID),
+            OpenApiParameter("comparison_id", OpenApiTypes.UUID),
+            OpenApiParameter("side", OpenApiTypes.STR, enum=["left", "right"]),
+        ],
         responses={200: AnnotationOutputSerializer(many=True), **error_responses(400, 401, 429)},
     )
     def list(self, request: Request) -> Response:
@@ -155,12 +206,19 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         serializer = DrawingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        comparison = None
+        if data.get("comparison_id") is not None:
+            comparison, video = _pane_annotatable(request, data)
+        else:
+            video = _annotatable(request, data["video_id"])
         annotation = services.annotation_create_drawing(
-            video=_annotatable(request, data["video_id"]),
+            video=video,
             author=cast(User, request.user),
             timestamp=data["timestamp"],
             duration=data["duration"],
             drawing_data=data["drawing_data"],
+            comparison=comparison,
+            side=data.get("side", ""),
         )
         body = self.get_serializer(annotation).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -6,7 +6,11 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Annotations"
 
     def ready(self) -> None:
-        from annotations.services import annotations_delete_for_video
-        from videos.services import VIDEO_DELETE_HOOKS
+        from annotations.services import (
+            annotations_delete_for_comparison,
+            annotations_delete_for_video,
+        )
+        from videos.services import COMPARISON_DELETE_HOOKS, VIDEO_DELETE_HOOKS
 
         VIDEO_DELETE_HOOKS.append(annotations_delete_for_video)
+        COMPARISON_DELETE_HOOKS.append(annotations_delete_for_comparison)

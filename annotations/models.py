@@ -23,6 +23,10 @@ class AudioStatus(models.TextChoices):
 class Annotation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     video_id = models.UUIDField(db_index=True)
+    # A drawing on a comparison's pane: it belongs to the comparison (listed and exported with
+    # it, never with the video), on the video of `side`, at that video's own time and frame.
+    comparison_id = models.UUIDField(null=True, blank=True, db_index=True)
+    side = models.CharField(max_length=8, blank=True)
     author_id = models.BigIntegerField(db_index=True)
     author_username = models.CharField(max_length=150)
     type = models.CharField(max_length=16, choices=AnnotationType.choices)

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from annotations.models import Annotation
-from videos.models import Video
+from videos.models import Comparison, Video
 from videos.permissions import is_staff
 
 
@@ -17,8 +17,15 @@ def can_edit_annotation(user: User | AnonymousUser, annotation: Annotation) -> b
     return annotation.author_id == user.pk or is_staff(user)
 
 
-def can_delete_annotation(user: User | AnonymousUser, annotation: Annotation, video: Video) -> bool:
-    return annotation.author_id == user.pk or video.owner_id == user.pk or is_staff(user)
+def can_delete_annotation(
+    user: User | AnonymousUser,
+    annotation: Annotation,
+    video: Video,
+    comparison: Comparison | None = None,
+) -> bool:
+    """A pane drawing's "owner" is the comparison's owner, not its video's."""
+    owner_id = comparison.owner_id if comparison is not None else video.owner_id
+    return annotation.author_id == user.pk or owner_id == user.pk or is_staff(user)
 
 
 class AnnotationAccess(BasePermission):
@@ -29,7 +36,7 @@ class AnnotationAccess(BasePermission):
             self.message = "Only its author or staff may edit this."
             return False
         if view.action == "destroy" and not can_delete_annotation(
-            request.user, annotation, view.video
+            request.user, annotation, view.video, getattr(view, "comparison", None)
         ):
             self.message = "Only its author, the video's owner or staff may delete this."
             return False

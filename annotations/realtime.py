@@ -42,6 +42,10 @@ def video_group(video_id: uuid.UUID | str) -> str:
     return f"video.{video_id}"
 
 
+def comparison_group(comparison_id: uuid.UUID | str) -> str:
+    return f"comparison.{comparison_id}"
+
+
 def user_group(user_id: int | str) -> str:
     return f"user.{user_id}"
 
@@ -74,6 +78,28 @@ def publish_access_check(
         _send_after_commit(user_group(user_id), {"type": ACCESS_CHECK}, ACCESS_CHECK)
 
 
+def publish_comparison_access_check(*, comparison_id: uuid.UUID | str) -> None:
+    """Who may see a comparison changed (deleted, a video of it hidden): its sockets re-check."""
+    PUBLISHED.labels(event=ACCESS_CHECK).inc()
+    _send_after_commit(comparison_group(comparison_id), {"type": ACCESS_CHECK}, ACCESS_CHECK)
+
+
+def publish_comparison(comparison_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> None:
+    """Broadcast to everyone on the comparison's channel (after commit, best effort)."""
+    PUBLISHED.labels(event=event).inc()
+    message = {"type": "broadcast", "event": event, "payload": payload, "sent_at": time.time()}
+    _send_after_commit(comparison_group(comparison_id), message, event)
+
+
+def publish_for_annotation(annotation: Any, event: str, payload: dict[str, Any]) -> None:
+    """A drawing on a comparison's pane goes to the comparison's channel, any other annotation
+    to its video's."""
+    if getattr(annotation, "comparison_id", None):
+        publish_comparison(annotation.comparison_id, event, payload)
+    else:
+        publish(annotation.video_id, event, payload)
+
+
 def publish(video_id: uuid.UUID | str, event: str, payload: dict[str, Any]) -> None:
     """Broadcast to everyone watching the video (after commit, best effort)."""
     PUBLISHED.labels(event=event).inc()
@@ -87,4 +113,4 @@ def as_json(data: Any) -> Any:
 
 
 def publish_annotation(annotation: Any, event: str) -> None:
-    publish(annotation.video_id, event, as_json(AnnotationOutputSerializer(annotation).data))
+    publish_for_annotation(annotation, event, as_json(AnnotationOutputSerializer(annotation).data))

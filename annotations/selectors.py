@@ -8,16 +8,30 @@ from django.db.models import QuerySet
 from accounts.models import User
 from annotations.errors import AnnotationNotFound
 from annotations.models import Annotation
-from videos.errors import VideoNotFound
-from videos.models import Video
+from videos.errors import ComparisonNotFound, VideoNotFound
+from videos.models import Comparison, Video
 from videos.permissions import is_staff
-from videos.selectors import video_get
+from videos.selectors import comparison_get, video_get
 
 
 def annotation_list(*, user: User | AnonymousUser, video: Video) -> QuerySet[Annotation]:
     """The video's annotations in time order; hidden ones only for staff. The caller has
-    already fetched `video` through the video selectors (so may see it)."""
-    annotations = Annotation.objects.filter(video_id=video.pk)
+    already fetched `video` through the video selectors (so may see it). Drawings on a
+    comparison's panes belong to the comparison, not here."""
+    annotations = Annotation.objects.filter(video_id=video.pk, comparison_id__isnull=True)
+    if not is_staff(user):
+        annotations = annotations.filter(hidden=False)
+    return annotations.order_by("timestamp", "created_at")
+
+
+def comparison_annotation_list(
+    *, user: User | AnonymousUser, comparison: Comparison, side: str | None = None
+) -> QuerySet[Annotation]:
+    """The drawings on a comparison's panes (one side's, or both), in time order; the caller
+    has fetched `comparison` through the video selectors (so may see it)."""
+    annotations = Annotation.objects.filter(comparison_id=comparison.pk)
+    if side:
+        annotations = annotations.filter(side=side)
     if not is_staff(user):
         annotations = annotations.filter(hidden=False)
     return annotations.order_by("timestamp", "created_at")
@@ -33,8 +47,26 @@ def annotation_get_for(
         annotation = None
     if annotation is None or (annotation.hidden and not is_staff(user)):
         raise AnnotationNotFound()
+    if annotation.comparison_id is not None:
+        try:
+            comparison = comparison_get(user=user, comparison_id=annotation.comparison_id)
+        except ComparisonNotFound:
+            raise AnnotationNotFound() from None
+        return annotation, comparison.video(annotation.side)
     try:
         video = video_get(user=user, video_id=annotation.video_id)
     except VideoNotFound:
         raise AnnotationNotFound() from None
     return annotation, video
+
+
+def annotation_comparison_for(
+    *, user: User | AnonymousUser, annotation: Annotation
+) -> Comparison | None:
+    """The comparison whose pane the annotation is on (None for a video's own annotation)."""
+    if annotation.comparison_id is None:
+        return None
+    try:
+        return comparison_get(user=user, comparison_id=annotation.comparison_id)
+    except ComparisonNotFound:
+        raise AnnotationNotFound() from None

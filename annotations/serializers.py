@@ -55,11 +55,31 @@ class DrawingDataSerializer(serializers.Serializer):
         return attrs
 
 
+SIDES = [("left", "Left"), ("right", "Right")]
+
+
 class DrawingCreateSerializer(serializers.Serializer):
-    video_id = StrictUUIDField()
+    """On a video (`video_id`), or on a comparison's pane (`comparison_id` and `side`; then
+    `timestamp` is that side's video time, and `video_id`, if sent, must be that side's)."""
+
+    video_id = StrictUUIDField(required=False)
+    comparison_id = StrictUUIDField(required=False)
+    side = serializers.ChoiceField(choices=SIDES, required=False)
     timestamp = StrictFloatField(min_value=0)
     duration = StrictFloatField(min_value=0.04, max_value=3600, default=3.0)
     drawing_data = DrawingDataSerializer()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("comparison_id") is None:
+            if attrs.get("side"):
+                raise serializers.ValidationError(
+                    {"side": ["A side is for a drawing on a comparison (send comparison_id)."]}
+                )
+            if attrs.get("video_id") is None:
+                raise serializers.ValidationError({"video_id": ["This field is required."]})
+        elif not attrs.get("side"):
+            raise serializers.ValidationError({"side": ['Say which pane: "left" or "right".']})
+        return attrs
 
 
 class AnnotationUpdateSerializer(serializers.Serializer):
@@ -83,6 +103,8 @@ class AnnotationOutputSerializer(serializers.ModelSerializer[Annotation]):
         fields = [
             "id",
             "video_id",
+            "comparison_id",
+            "side",
             "type",
             "author",
             "timestamp",

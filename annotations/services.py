@@ -27,9 +27,9 @@ from config.errors import (
 )
 from processing import audio, ffmpeg
 from videos import selectors as video_selectors
-from videos.errors import VideoNotFound
-from videos.models import ScanStatus, Video, VideoStatus
-from videos.permissions import can_annotate
+from videos.errors import ComparisonNotFound, VideoNotFound
+from videos.models import Comparison, ScanStatus, Video, VideoStatus
+from videos.permissions import can_annotate, can_annotate_comparison
 from videos.storage import LocalFile, delete_prefix
 from videos.uploads import scan_local_file
 
@@ -106,8 +106,17 @@ def _announce_created(annotation: Annotation) -> None:
 
 
 def annotation_create_drawing(
-    *, video: Video, author: User, timestamp: float, duration: float, drawing_data: dict[str, Any]
+    *,
+    video: Video,
+    author: User,
+    timestamp: float,
+    duration: float,
+    drawing_data: dict[str, Any],
+    comparison: Comparison | None = None,
+    side: str = "",
 ) -> Annotation:
+    """A drawing on a video, or on a comparison's pane (`comparison` and `side`, with `video`
+    that side's video: its own time, its own frame rate)."""
     _check_time(video, timestamp)
     annotation = _annotation_new(
         video=video,
@@ -117,6 +126,8 @@ def annotation_create_drawing(
         duration=duration,
         drawing_data=drawing_data,
         angle_degrees=_geometry(video, drawing_data),
+        comparison_id=comparison.pk if comparison is not None else None,
+        side=side if comparison is not None else "",
     )
     _announce_created(annotation)
     return annotation
@@ -155,13 +166,13 @@ def annotation_delete(*, annotation: Annotation, by: User | None = None) -> None
     deleted by a person (`by`) is kept aside for a while so they can undo it (annotation_restore).
     """
     keys = [key for key in (annotation.audio, annotation.audio_source) if key]
-    annotation_id, video_id = str(annotation.pk), annotation.video_id
+    annotation_id = str(annotation.pk)
     if by is not None and annotation.type == AnnotationType.DRAWING:
         cache.set(_deleted_key(annotation_id), _restorable(annotation, by), RESTORE_SECONDS)
     annotation.delete()
     for key in keys:
         default_storage.delete(key)
-    realtime.publish(video_id, "annotation.deleted", {"id": annotation_id})
+    realtime.publish_for_annotation(annotation, "annotation.deleted", {"id": annotation_id})
 
 
 # --- Undoing a delete -----------------------------------------------------------------------------
@@ -170,7 +181,15 @@ def annotation_delete(*, annotation: Annotation, by: User | None = None) -> None
 # session, for the person who deleted it only.
 
 RESTORE_SECONDS = 12 * 3600
-RESTORED_FIELDS = ("video_id", "author_id", "author_username", "timestamp", "duration")
+RESTORED_FIELDS = (
+    "video_id",
+    "comparison_id",
+    "side",
+    "author_id",
+    "author_username",
+    "timestamp",
+    "duration",
+)
 
 
 def _deleted_key(annotation_id: uuid.UUID | str) -> str:
@@ -180,6 +199,7 @@ def _deleted_key(annotation_id: uuid.UUID | str) -> str:
 def _restorable(annotation: Annotation, by: User) -> dict[str, Any]:
     fields = {name: getattr(annotation, name) for name in RESTORED_FIELDS}
     fields["video_id"] = str(fields["video_id"])
+    fields["comparison_id"] = str(fields["comparison_id"]) if fields["comparison_id"] else None
     return {"deleted_by": by.pk, "fields": fields, "drawing_data": annotation.drawing_data}
 
 
@@ -191,15 +211,26 @@ def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotat
         raise NotFound("Nothing to restore: it was not deleted lately, or is back already.")
     if kept["deleted_by"] != user.pk:
         raise PermissionDenied("Only the person who deleted this drawing may bring it back.")
-    try:
-        video = video_selectors.video_get(user=user, video_id=kept["fields"]["video_id"])
-    except VideoNotFound:
-        raise NotFound("The video of this drawing is gone.") from None
-    if not can_annotate(user, video):
-        raise PermissionDenied("You may view this video but not annotate it.")
+    fields = kept["fields"]
+    if fields.get("comparison_id"):
+        try:
+            comparison = video_selectors.comparison_get(
+                user=user, comparison_id=fields["comparison_id"]
+            )
+        except ComparisonNotFound:
+            raise NotFound("The comparison of this drawing is gone.") from None
+        if not can_annotate_comparison(user, comparison):
+            raise PermissionDenied("You may view this comparison but not draw on it.")
+        video = comparison.video(fields["side"])
+    else:
+        try:
+            video = video_selectors.video_get(user=user, video_id=fields["video_id"])
+        except VideoNotFound:
+            raise NotFound("The video of this drawing is gone.") from None
+        if not can_annotate(user, video):
+            raise PermissionDenied("You may view this video but not annotate it.")
     if not cache.delete(_deleted_key(annotation_id)):
         raise Conflict("This drawing is being restored already.")
-    fields = kept["fields"]
     frame, start = frame_rule(fields["timestamp"], video.fps)
     annotation = Annotation.objects.create(
         id=annotation_id,
@@ -211,6 +242,11 @@ def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotat
     )
     _announce_created(annotation)
     return annotation
+
+
+def annotations_delete_for_comparison(comparison: Comparison) -> None:
+    """Called when a comparison is deleted: the drawings on its panes go too."""
+    Annotation.objects.filter(comparison_id=comparison.pk).delete()
 
 
 def annotations_delete_for_video(video: Video) -> None:
@@ -289,7 +325,9 @@ def annotation_set_hidden(*, annotation: Annotation, hidden: bool) -> Annotation
     annotation.hidden = hidden
     annotation.save(update_fields=["hidden", "updated_at"])
     if hidden:
-        realtime.publish(annotation.video_id, "annotation.deleted", {"id": str(annotation.pk)})
+        realtime.publish_for_annotation(
+            annotation, "annotation.deleted", {"id": str(annotation.pk)}
+        )
     else:
         realtime.publish_annotation(annotation, "annotation.created")
     return annotation

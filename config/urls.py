@@ -31,6 +31,8 @@ urlpatterns = [
     path("", video_pages.library, name="library"),
     path("upload", video_pages.upload, name="upload"),
     path("videos/<uuid:video_id>", annotation_pages.studio, name="studio"),
+    path("compare/new", annotation_pages.compare_new, name="compare-new"),
+    path("compare/<uuid:comparison_id>", annotation_pages.compare, name="compare"),
     path("media/<int:expires>/<str:signature>/<path:key>", video_views.media, name="media"),
 ]
 

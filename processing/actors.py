@@ -5,7 +5,7 @@ from typing import Any
 
 import dramatiq
 
-from processing import export, pipeline, voice_over
+from processing import compare_export, export, pipeline, voice_over
 from processing.jobs import TransientError
 
 PROCESSING_QUEUE = "processing"
@@ -42,3 +42,8 @@ def process_voice_over(annotation_id: str) -> None:
 @job_actor(min_backoff=5_000, max_backoff=300_000, time_limit=6 * HOUR_MS)
 def export_video(job_id: str) -> None:
     export.run_export(job_id=job_id)
+
+
+@job_actor(min_backoff=5_000, max_backoff=300_000, time_limit=6 * HOUR_MS)
+def export_comparison(job_id: str) -> None:
+    compare_export.run_compare_export(job_id=job_id)

@@ -15,9 +15,14 @@ from config.errors import ApplicationError, ErrorCode
 from config.schema import ERRORS_READ, ERRORS_WRITE, error_responses
 from processing import services
 from processing.models import ProcessingJob
-from processing.serializers import ExportCreateSerializer, ExportOutputSerializer
+from processing.serializers import (
+    CompareExportCreateSerializer,
+    CompareExportOutputSerializer,
+    ExportCreateSerializer,
+    ExportOutputSerializer,
+)
 from videos import selectors
-from videos.models import Video
+from videos.models import Comparison, Video
 
 VIDEO_ID = OpenApiParameter("video_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
@@ -65,4 +70,58 @@ class VideoExportViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         user = cast(User, request.user)  # the API's default permission: signed in
         job = services.export_request(user=user, video=video, **serializer.validated_data)
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+COMPARISON_ID = OpenApiParameter("comparison_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[COMPARISON_ID],
+        responses={200: CompareExportOutputSerializer(many=True), **ERRORS_READ},
+    ),
+    retrieve=extend_schema(
+        parameters=[COMPARISON_ID], responses={200: CompareExportOutputSerializer, **ERRORS_READ}
+    ),
+    create=extend_schema(
+        parameters=[COMPARISON_ID],
+        request=CompareExportCreateSerializer,
+        responses={202: CompareExportOutputSerializer, **ERRORS_WRITE, **error_responses(422)},
+    ),
+)
+class ComparisonExportViewSet(viewsets.GenericViewSet):
+    """/api/v1/comparisons/{comparison_id}/exports: anyone who may see the comparison."""
+
+    serializer_class = CompareExportOutputSerializer
+    lookup_value_regex = UUID_PATTERN
+    pagination_class = None
+
+    def get_comparison(self) -> Comparison:
+        return selectors.comparison_get(
+            user=self.request.user, comparison_id=self.kwargs["comparison_id"]
+        )
+
+    def get_queryset(self) -> QuerySet[ProcessingJob]:
+        comparison = self.get_comparison()
+        return services.exports_for_comparison(comparison=comparison).select_related("requested_by")
+
+    def list(self, request: Request, comparison_id: str) -> Response:
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    def retrieve(self, request: Request, comparison_id: str, pk: str) -> Response:
+        job = self.get_queryset().filter(pk=pk).first()
+        if job is None:
+            raise ApplicationError(
+                "No such export of this comparison.", code=ErrorCode.NOT_FOUND, status_code=404
+            )
+        return Response(self.get_serializer(job).data)
+
+    def create(self, request: Request, comparison_id: str) -> Response:
+        comparison = self.get_comparison()
+        serializer = CompareExportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.compare_export_request(
+            user=cast(User, request.user), comparison=comparison, **serializer.validated_data
+        )
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -277,9 +277,9 @@ def _render(run: JobRun) -> Path:
     info = ffmpeg.probe(source)
 
     run.step("overlays")
-    annotations = Annotation.objects.filter(video_id=job.video_id, hidden=False).order_by(
-        "timestamp", "created_at"
-    )
+    annotations = Annotation.objects.filter(
+        video_id=job.video_id, comparison_id__isnull=True, hidden=False
+    ).order_by("timestamp", "created_at")
     overlays = (
         _overlays(annotations, workdir, rendition) if options.get("include_drawings", True) else []
     )

@@ -15,6 +15,10 @@ class JobKind(models.TextChoices):
     TRANSCODE = "transcode", "Transcode (the processing pipeline)"
     EXPORT = "export", "Export (drawings burned in, voice-overs mixed)"
     VOICE_OVER = "voice_over", "Voice-over (a recording normalised; options.annotation_id)"
+    COMPARE_EXPORT = (
+        "compare_export",
+        "Comparison export (two videos in one picture; options.comparison_id)",
+    )
 
 
 class ProcessingJob(models.Model):

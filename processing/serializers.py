@@ -68,3 +68,50 @@ class ExportOutputSerializer(serializers.ModelSerializer[ProcessingJob]):
         if job.state != "succeeded" or not job.output:
             return None
         return media_url(job.output, attachment=True)
+
+
+class CompareExportCreateSerializer(ExportCreateSerializer):
+    include_voice_overs = serializers.BooleanField(default=False)
+    include_video_drawings = serializers.BooleanField(default=False)
+    audio = serializers.ChoiceField(
+        choices=[("left", "Left"), ("right", "Right"), ("mix", "Both mixed")],
+        default="mix",
+        error_messages={"invalid_choice": 'Choose the sound: "left", "right" or "mix".'},
+    )
+
+
+class CompareExportOutputSerializer(ExportOutputSerializer):
+    comparison_id = serializers.SerializerMethodField()
+    audio = serializers.SerializerMethodField()
+    include_video_drawings = serializers.SerializerMethodField()
+
+    class Meta(ExportOutputSerializer.Meta):
+        fields = [
+            "id",
+            "comparison_id",
+            "quality",
+            "audio",
+            "include_drawings",
+            "include_video_drawings",
+            "include_voice_overs",
+            "requested_by",
+            "state",
+            "progress",
+            "error",
+            "url",
+            "size",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_comparison_id(self, job: ProcessingJob) -> str:
+        return str(job.options.get("comparison_id", ""))
+
+    def get_audio(self, job: ProcessingJob) -> str:
+        return str(job.options.get("audio", "mix"))
+
+    def get_include_video_drawings(self, job: ProcessingJob) -> bool:
+        return bool(job.options.get("include_video_drawings", False))
+
+    def get_include_voice_overs(self, job: ProcessingJob) -> bool:
+        return bool(job.options.get("include_voice_overs", False))

@@ -20,7 +20,7 @@ from config.errors import Conflict, RateLimited, Unprocessable
 from processing.errors import ProcessingErrorCode
 from processing.jobs import ACTIVE, job_live_or_create
 from processing.models import JobKind, JobState, ProcessingJob
-from videos.models import IN_FLIGHT_STATUSES, Video, VideoStatus
+from videos.models import IN_FLIGHT_STATUSES, Comparison, Video, VideoStatus
 from videos.services import send_processing, video_mark_failed
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,13 @@ def jobs_cancel_for_video(*, video_id: uuid.UUID) -> int:
     return ProcessingJob.objects.filter(video_id=video_id, state__in=ACTIVE).update(
         state=JobState.CANCELLED, finished_at=timezone.now()
     )
+
+
+def jobs_cancel_for_comparison(*, comparison_id: uuid.UUID) -> int:
+    """Mark the comparison's live exports cancelled (it is being deleted)."""
+    return ProcessingJob.objects.filter(
+        kind=JobKind.COMPARE_EXPORT, options__comparison_id=str(comparison_id), state__in=ACTIVE
+    ).update(state=JobState.CANCELLED, finished_at=timezone.now())
 
 
 # --- Voice-overs --------------------------------------------------------------------------------
@@ -156,6 +163,8 @@ def _fail_crashed(job: ProcessingJob) -> int:
 def _resend(job: ProcessingJob) -> None:
     if job.kind == JobKind.EXPORT:
         export_send(job_id=job.pk)
+    elif job.kind == JobKind.COMPARE_EXPORT:
+        compare_export_send(job_id=job.pk)
     elif job.kind == JobKind.VOICE_OVER:
         voice_over_send(job=job)
     else:
@@ -182,14 +191,7 @@ def export_request(
             f"This video has no {quality} rendition; choose one of: {', '.join(available)}.",
             code=ProcessingErrorCode.QUALITY_UNAVAILABLE,
         )
-    active = ProcessingJob.objects.filter(
-        kind=JobKind.EXPORT, requested_by=user, state__in=ACTIVE
-    ).count()
-    if active >= settings.EXPORT_MAX_ACTIVE_PER_USER:
-        raise RateLimited(
-            60,
-            f"You have {active} exports in progress; wait for one to finish before asking again.",
-        )
+    _check_export_quota(user)
     job = ProcessingJob.objects.create(
         video=video,
         kind=JobKind.EXPORT,
@@ -202,6 +204,17 @@ def export_request(
     )
     transaction.on_commit(lambda: export_send(job_id=job.pk))
     return job
+
+
+def _check_export_quota(user: User) -> None:
+    active = ProcessingJob.objects.filter(
+        kind__in=[JobKind.EXPORT, JobKind.COMPARE_EXPORT], requested_by=user, state__in=ACTIVE
+    ).count()
+    if active >= settings.EXPORT_MAX_ACTIVE_PER_USER:
+        raise RateLimited(
+            60,
+            f"You have {active} exports in progress; wait for one to finish before asking again.",
+        )
 
 
 def export_send(*, job_id: uuid.UUID) -> bool:
@@ -231,3 +244,70 @@ def export_retry(*, job: ProcessingJob) -> bool:
         pk=job.pk, kind=JobKind.EXPORT, state=JobState.FAILED
     ).update(state=JobState.QUEUED, attempts=0, progress=0, error_code="", error_message="")
     return bool(requeued) and export_send(job_id=job.pk)
+
+
+# --- Comparison exports: two videos in one picture ---------------------------------------------
+
+
+def compare_export_request(
+    *,
+    user: User,
+    comparison: Comparison,
+    quality: str,
+    include_drawings: bool = True,
+    include_voice_overs: bool = False,
+    include_video_drawings: bool = False,
+    audio: str = "mix",
+) -> ProcessingJob:
+    """Queue an export of a comparison; each side uses its rendition of `quality` (or the
+    nearest it has). The job hangs on the left video (a job row needs one); deleting either
+    video deletes the comparison, which cancels it."""
+    for video in (comparison.left_video, comparison.right_video):
+        if video.status != VideoStatus.READY:
+            raise Conflict("A video of this comparison is being processed; export it later.")
+        if not video.renditions.exists():
+            raise Unprocessable(
+                "A video of this comparison has no rendition to export.",
+                code=ProcessingErrorCode.QUALITY_UNAVAILABLE,
+            )
+    _check_export_quota(user)
+    job = ProcessingJob.objects.create(
+        video=comparison.left_video,
+        kind=JobKind.COMPARE_EXPORT,
+        requested_by=user,
+        options={
+            "comparison_id": str(comparison.pk),
+            "quality": quality,
+            "include_drawings": include_drawings,
+            "include_voice_overs": include_voice_overs,
+            "include_video_drawings": include_video_drawings,
+            "audio": audio,
+        },
+    )
+    transaction.on_commit(lambda: compare_export_send(job_id=job.pk))
+    return job
+
+
+def compare_export_send(*, job_id: uuid.UUID) -> bool:
+    from processing.actors import export_comparison  # see above
+
+    try:
+        export_comparison.send(str(job_id))
+    except Exception:  # the broker's errors vary by transport
+        logger.warning(
+            "could not enqueue a comparison export", exc_info=True, extra={"job_id": str(job_id)}
+        )
+        ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+            state=JobState.FAILED,
+            finished_at=timezone.now(),
+            error_code=ProcessingErrorCode.QUEUE_UNAVAILABLE,
+            error_message="The job queue could not be reached; ask for the export again.",
+        )
+        return False
+    return True
+
+
+def exports_for_comparison(*, comparison: Comparison) -> QuerySet[ProcessingJob]:
+    return ProcessingJob.objects.filter(
+        kind=JobKind.COMPARE_EXPORT, options__comparison_id=str(comparison.pk)
+    ).order_by("-created_at")

@@ -73,3 +73,57 @@ def concat_clip(path: Path, first: str, second: str, *, vfr: bool = False) -> Pa
         *timing,
         *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
     )
+
+
+# A frame counter anyone can read back with OpenCV: the top third of the picture is 8 blocks,
+# black or white, the frame number in binary (least significant bit on the left); the rest is a
+# flat grey at `level`, which tells two clips apart.
+COUNTER_BITS = 8
+
+
+def make_counter_clip(
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    rate: int = 30,
+    size: str = "320x180",
+    level: int = 60,
+    frequency: int = 440,
+) -> Path:
+    """A clip whose every frame shows its own number (see read_counter), with a tone."""
+    if path.exists():
+        return path
+    width, height = (int(side) for side in size.split("x"))
+    block = width // COUNTER_BITS
+    band = height // 3
+    bit = f"mod(floor(N/pow(2,floor(X/{block}))),2)"
+    picture = (
+        f"color=c=gray:size={size}:rate={rate}:duration={seconds},"
+        f"geq=lum='if(lt(Y,{band}),255*{bit},{level})':cb=128:cr=128"
+    )
+    tone = f"sine=frequency={frequency}:duration={seconds}"
+    return generate(
+        path,
+        *lavfi(picture),
+        *lavfi(tone),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(rate)),
+        *("-c:a", "aac", "-b:a", "64k", "-shortest"),
+    )
+
+
+def read_counter(frame, x: int = 0, y: int = 0, width: int = 320, height: int = 180) -> int:
+    """The frame number a counter clip shows in the pane at (x, y, width, height) of a BGR
+    picture (OpenCV's)."""
+    block = width / COUNTER_BITS
+    row = y + height // 6
+    number = 0
+    for index in range(COUNTER_BITS):
+        column = x + round(block * index + block / 2)
+        if int(frame[row, column].mean()) > 128:
+            number |= 1 << index
+    return number
+
+
+def pane_level(frame, x: int = 0, y: int = 0, width: int = 320, height: int = 180) -> int:
+    """The grey level of a counter clip's lower part in the pane (0: black, nothing shown)."""
+    return int(frame[y + height * 2 // 3 : y + height - 4, x + 4 : x + width - 4].mean())

@@ -21,15 +21,16 @@ from accounts.models import User
 from accounts.selectors import user_by_username
 from config.api import UUID_PATTERN
 from config.errors import ApplicationError
+from config.fields import StrictFloatField, StrictUUIDField
 from config.parsers import DepthLimitedJSONParser
 from config.ratelimit import UploadRateThrottle
 from config.schema import ERRORS_READ, ERRORS_UPLOAD, ERRORS_WRITE
 from videos import metrics, selectors, services, uploads
-from videos.errors import VideoNotReady
+from videos.errors import ComparisonPermissionDenied, VideoNotFound, VideoNotReady
 from videos.filters import VideoFilter
-from videos.models import SharePermission, Video
-from videos.permissions import VideoAccess
-from videos.serializers import VideoOutputSerializer
+from videos.models import Comparison, ComparisonLayout, SharePermission, Video
+from videos.permissions import ComparisonAccess, VideoAccess, can_edit_comparison
+from videos.serializers import ComparisonOutputSerializer, VideoOutputSerializer
 from videos.uploads import StreamedUploadMixin
 
 
@@ -187,3 +188,153 @@ class VideoViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
     def reprocess(self, request: Request, pk: str) -> Response:
         video = services.video_reprocess(video=self.get_object())
         return self._render(video, status.HTTP_202_ACCEPTED)
+
+
+# --- Comparisons: /api/v1/comparisons --------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = set(data) - set(self.fields) if isinstance(data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be set."] for name in sorted(unknown)}
+            )
+        return super().to_internal_value(data)
+
+
+class PaneCreateSerializer(StrictSerializer):
+    video_id = StrictUUIDField()
+    sync = StrictFloatField(min_value=0, default=0.0)
+    mirror = serializers.BooleanField(default=False)
+
+
+class PaneUpdateSerializer(StrictSerializer):
+    sync = StrictFloatField(min_value=0, required=False)
+    mirror = serializers.BooleanField(required=False)
+
+
+class ComparisonCreateSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    left = PaneCreateSerializer()
+    right = PaneCreateSerializer()
+    layout = serializers.ChoiceField(
+        choices=ComparisonLayout.choices, default=ComparisonLayout.SIDE_BY_SIDE
+    )
+    overlay_opacity = StrictFloatField(min_value=0, max_value=1, default=0.5)
+    overlay_swapped = serializers.BooleanField(default=False)
+
+
+class ComparisonUpdateSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    left = PaneUpdateSerializer(required=False)
+    right = PaneUpdateSerializer(required=False)
+    layout = serializers.ChoiceField(choices=ComparisonLayout.choices, required=False)
+    overlay_opacity = StrictFloatField(min_value=0, max_value=1, required=False)
+    overlay_swapped = serializers.BooleanField(required=False)
+
+
+class ComparisonViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, ComparisonAccess]
+    serializer_class = ComparisonOutputSerializer
+    parser_classes = [DepthLimitedJSONParser]
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Comparison]:
+        return selectors.comparison_list(user=self.request.user)
+
+    def get_object(self) -> Comparison:
+        comparison = selectors.comparison_get(
+            user=self.request.user, comparison_id=self.kwargs["pk"]
+        )
+        self.check_object_permissions(self.request, comparison)
+        return comparison
+
+    def _render(self, comparison: Comparison, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.comparison_get(user=self.request.user, comparison_id=comparison.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def _pane(self, data: dict) -> services.PaneInput:
+        try:
+            video = selectors.video_get(user=self.request.user, video_id=data["video_id"])
+        except VideoNotFound:
+            raise VideoNotFound("No such ready video.") from None
+        return services.PaneInput(video=video, sync=data["sync"], mirror=data["mirror"])
+
+    @extend_schema(responses={200: ComparisonOutputSerializer(many=True), **ERRORS_READ})
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=ComparisonCreateSerializer,
+        responses={201: ComparisonOutputSerializer, **ERRORS_WRITE},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ComparisonCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        comparison = services.comparison_create(
+            owner=cast(User, request.user),
+            title=data.get("title", ""),
+            left=self._pane(data["left"]),
+            right=self._pane(data["right"]),
+            layout=data["layout"],
+            overlay_opacity=data["overlay_opacity"],
+            overlay_swapped=data["overlay_swapped"],
+        )
+        response = self._render(comparison, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/comparisons/{comparison.pk}"
+        return response
+
+    @extend_schema(responses={200: ComparisonOutputSerializer, **ERRORS_READ})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        request=ComparisonUpdateSerializer,
+        responses={200: ComparisonOutputSerializer, **ERRORS_WRITE},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        comparison = self.get_object()
+        serializer = ComparisonUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        if "title" in changes and not can_edit_comparison(request.user, comparison):
+            raise ComparisonPermissionDenied("Only the owner may rename this comparison.")
+        services.comparison_update(comparison=comparison, changes=changes)
+        return self._render(comparison)
+
+    @extend_schema(responses={204: None, **ERRORS_WRITE})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.comparison_delete(comparison=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=VideoShareInputSerializer,
+        responses={201: VideoShareInputSerializer, **ERRORS_WRITE},
+    )
+    @action(detail=True, methods=["post"])
+    def shares(self, request: Request, pk: str) -> Response:
+        comparison = self.get_object()
+        serializer = VideoShareInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_by_username(username=serializer.validated_data["username"], active=True)
+        if user is None:
+            raise ApplicationError(errors={"username": ["No such user."]})
+        share = services.comparison_share(
+            comparison=comparison, user=user, permission=serializer.validated_data["permission"]
+        )
+        body = {"username": user.username, "permission": share.permission}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None, **ERRORS_WRITE})
+    @action(detail=True, methods=["delete"], url_path=r"shares/(?P<username>[\w.@+-]+)")
+    def unshare(self, request: Request, pk: str, username: str) -> Response:
+        comparison = self.get_object()
+        user = user_by_username(username=username)
+        if user is None or not services.comparison_unshare(comparison=comparison, user=user):
+            raise NotFound("This comparison is not shared with that user.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -44,3 +44,11 @@ class MalwareDetected(Unprocessable):
 class VideoNotReady(Conflict):
     code: str = VideoErrorCode.NOT_READY
     default_detail = "The video is still being processed."
+
+
+class ComparisonNotFound(NotFound):
+    default_detail = "No such comparison."
+
+
+class ComparisonPermissionDenied(PermissionDenied):
+    default_detail = "You may see this comparison but not do that."

@@ -200,3 +200,84 @@ class TusUpload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.video_id}: {self.offset}/{self.length}"
+
+
+class ComparisonLayout(models.TextChoices):
+    SIDE_BY_SIDE = "side_by_side", "Side by side"
+    STACKED = "stacked", "Stacked"
+    OVERLAY = "overlay", "Overlay"
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+
+
+class Comparison(models.Model):
+    """Two ready videos shown together, lined up at a sync point: `left_sync` seconds into the
+    left video is the same moment as `right_sync` seconds into the right one. Seen only by
+    those who may see it (owner, shares, staff) while they may also view both videos."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comparisons"
+    )
+    title = models.CharField(max_length=200)
+    # Deleting either video deletes the comparison (videos.services.video_delete does it first,
+    # with the comparison's drawings and exports; the cascade is the database's safety net).
+    left_video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    right_video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    left_sync = models.FloatField(default=0.0, help_text="seconds into the left video")
+    right_sync = models.FloatField(default=0.0, help_text="seconds into the right video")
+    left_mirror = models.BooleanField(default=False)
+    right_mirror = models.BooleanField(default=False)
+    layout = models.CharField(
+        max_length=16, choices=ComparisonLayout.choices, default=ComparisonLayout.SIDE_BY_SIDE
+    )
+    overlay_opacity = models.FloatField(default=0.5)
+    # Overlay: the left picture on top of the right one instead of under it.
+    overlay_swapped = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overlay_opacity__gte=0) & Q(overlay_opacity__lte=1),
+                name="comparison_opacity_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_sync__gte=0) & Q(right_sync__gte=0),
+                name="comparison_sync_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.pk})"
+
+    def video(self, side: str) -> Video:
+        return self.left_video if side == Side.LEFT else self.right_video
+
+    def sync(self, side: str) -> float:
+        return self.left_sync if side == Side.LEFT else self.right_sync
+
+
+class ComparisonShare(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comparison_shares"
+    )
+    permission = models.CharField(max_length=16, choices=SharePermission.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comparison", "user"], name="comparison_share_unique_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comparison_id} -> {self.user_id} ({self.permission})"

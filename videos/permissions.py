@@ -13,7 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import Role, User
-from videos.models import Moderation, SharePermission, Video, VideoStatus
+from videos.models import Comparison, Moderation, SharePermission, Video, VideoStatus
 
 UPLOAD_ROLES = {Role.STAFF, Role.COACH, Role.ATHLETE}
 ANNOTATE_SHARE_ROLES = {Role.STAFF, Role.COACH}
@@ -71,6 +71,60 @@ def may_receive_share(user: User, permission: str) -> bool:
     return permission == SharePermission.VIEW or user.role in ANNOTATE_SHARE_ROLES
 
 
+# --- Comparisons: two videos side by side ------------------------------------------------------
+# A comparison is seen by its owner, those it is shared with, and staff, and by each of them
+# only while they may view BOTH of its videos (sharing a comparison never shares its videos).
+# Its owner, staff and `annotate` shares draw on its panes and move its sync and layout; its
+# owner and staff rename, share and delete it.
+
+
+def comparison_share_permission(user: User | AnonymousUser, comparison: Comparison) -> str | None:
+    if not user.is_authenticated:
+        return None
+    for share in comparison.shares.all():  # prefetched by the selectors
+        if share.user_id == user.pk:
+            return share.permission
+    return None
+
+
+def visible_comparisons_q(user: User | AnonymousUser) -> Q:
+    """Comparisons the user may see, as a filter: theirs or shared with them (staff: all), with
+    both videos among the videos they may see."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    videos = Video.objects.filter(visible_videos_q(user)).values("pk")
+    both = Q(left_video__in=videos) & Q(right_video__in=videos)
+    if is_staff(user):
+        return both
+    return both & (Q(owner=user) | Q(shares__user=user))
+
+
+def can_view_comparison(user: User | AnonymousUser, comparison: Comparison) -> bool:
+    if not user.is_authenticated:
+        return False
+    if not (can_view(user, comparison.left_video) and can_view(user, comparison.right_video)):
+        return False
+    return (
+        is_staff(user)
+        or comparison.owner_id == user.pk
+        or comparison_share_permission(user, comparison) is not None
+    )
+
+
+def can_edit_comparison(user: User | AnonymousUser, comparison: Comparison) -> bool:
+    return can_view_comparison(user, comparison) and (
+        comparison.owner_id == user.pk or is_staff(user)
+    )
+
+
+def can_annotate_comparison(user: User | AnonymousUser, comparison: Comparison) -> bool:
+    if not can_view_comparison(user, comparison):
+        return False
+    if comparison.owner_id == user.pk or is_staff(user):
+        return True
+    return comparison_share_permission(user, comparison) == SharePermission.ANNOTATE
+
+
 # --- The same rules as DRF permission classes, for the viewsets ---------------------------------
 
 
@@ -97,5 +151,26 @@ class VideoAccess(BasePermission):
         refusal = self.OWNER_ACTIONS.get(getattr(view, "action", None) or "")
         if refusal and not can_edit(request.user, video):
             self.message = refusal
+            return False
+        return True
+
+
+class ComparisonAccess(BasePermission):
+    """Seeing a comparison is the selector's business (404 for others); these actions need more."""
+
+    OWNER_ACTIONS = {
+        "destroy": "Only the owner may delete this comparison.",
+        "shares": "Only the owner may share this comparison.",
+        "unshare": "Only the owner may change sharing.",
+    }
+
+    def has_object_permission(self, request: Request, view: Any, comparison: Comparison) -> bool:
+        action = getattr(view, "action", None) or ""
+        refusal = self.OWNER_ACTIONS.get(action)
+        if refusal and not can_edit_comparison(request.user, comparison):
+            self.message = refusal
+            return False
+        if action == "partial_update" and not can_annotate_comparison(request.user, comparison):
+            self.message = "You may view this comparison but not change it."
             return False
         return True

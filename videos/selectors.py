@@ -3,13 +3,18 @@
 import uuid
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from videos.errors import VideoNotFound
-from videos.models import TusUpload, Video, VideoShare, VideoStatus
-from videos.permissions import can_view, visible_videos_q
+from videos.errors import ComparisonNotFound, VideoNotFound
+from videos.models import Comparison, ComparisonShare, TusUpload, Video, VideoShare, VideoStatus
+from videos.permissions import (
+    can_view,
+    can_view_comparison,
+    visible_comparisons_q,
+    visible_videos_q,
+)
 
 
 def _with_relations(queryset: QuerySet[Video]) -> QuerySet[Video]:
@@ -59,3 +64,38 @@ def upload_get_for(*, user: User, upload_id: uuid.UUID) -> TusUpload | None:
     if upload is None or upload.expires_at < timezone.now():
         return None
     return upload
+
+
+# --- Comparisons ---------------------------------------------------------------------------------
+
+
+def _comparison_relations(queryset: QuerySet[Comparison]) -> QuerySet[Comparison]:
+    videos = Video.objects.select_related("owner").prefetch_related(
+        Prefetch("shares", queryset=VideoShare.objects.select_related("user")), "renditions"
+    )
+    return queryset.select_related("owner").prefetch_related(
+        Prefetch("left_video", queryset=videos),
+        Prefetch("right_video", queryset=videos),
+        Prefetch("shares", queryset=ComparisonShare.objects.select_related("user")),
+    )
+
+
+def comparison_list(*, user: User | AnonymousUser) -> QuerySet[Comparison]:
+    """Comparisons the user may see (theirs and shared with them, both videos viewable)."""
+    queryset = Comparison.objects.filter(visible_comparisons_q(user)).distinct()
+    return _comparison_relations(queryset.order_by("-created_at"))
+
+
+def comparison_get(*, user: User | AnonymousUser, comparison_id: uuid.UUID | str) -> Comparison:
+    """The comparison if the user may see it and both its videos; otherwise 404, never 403."""
+    try:
+        comparison = _comparison_relations(Comparison.objects.all()).get(pk=comparison_id)
+    except (Comparison.DoesNotExist, ValueError, TypeError):
+        raise ComparisonNotFound() from None
+    if not can_view_comparison(user, comparison):
+        raise ComparisonNotFound()
+    return comparison
+
+
+def comparisons_of_video(*, video_id: uuid.UUID | str) -> QuerySet[Comparison]:
+    return Comparison.objects.filter(Q(left_video_id=video_id) | Q(right_video_id=video_id))

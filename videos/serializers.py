@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from videos import permissions
-from videos.models import SHOWN_STATE, Rendition, Video
+from videos.models import SHOWN_STATE, Comparison, Rendition, Video
 from videos.storage import media_url
 
 
@@ -88,4 +88,66 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
         return {
             "can_annotate": permissions.can_annotate(self._user, video),
             "can_edit": permissions.can_edit(self._user, video),
+        }
+
+
+class ComparisonOutputSerializer(serializers.ModelSerializer[Comparison]):
+    """A comparison with both videos as the video API shows them (signed URLs, frame rates)."""
+
+    owner = serializers.SerializerMethodField()
+    left = serializers.SerializerMethodField()
+    right = serializers.SerializerMethodField()
+    shares = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comparison
+        fields = [
+            "id",
+            "title",
+            "owner",
+            "layout",
+            "overlay_opacity",
+            "overlay_swapped",
+            "left",
+            "right",
+            "shares",
+            "permissions",
+            "created_at",
+            "updated_at",
+        ]
+
+    @property
+    def _user(self) -> Any:
+        return self.context["request"].user
+
+    def get_owner(self, comparison: Comparison) -> dict[str, Any]:
+        return {"id": comparison.owner_id, "username": comparison.owner.username}
+
+    def _pane(self, comparison: Comparison, side: str) -> dict[str, Any]:
+        return {
+            "video_id": str(comparison.video(side).pk),
+            "sync": comparison.sync(side),
+            "mirror": getattr(comparison, f"{side}_mirror"),
+            "video": VideoOutputSerializer(comparison.video(side), context=self.context).data,
+        }
+
+    def get_left(self, comparison: Comparison) -> dict[str, Any]:
+        return self._pane(comparison, "left")
+
+    def get_right(self, comparison: Comparison) -> dict[str, Any]:
+        return self._pane(comparison, "right")
+
+    def get_shares(self, comparison: Comparison) -> list[dict[str, str]]:
+        if not permissions.can_edit_comparison(self._user, comparison):
+            return []
+        return [
+            {"username": share.user.username, "permission": share.permission}
+            for share in comparison.shares.all()
+        ]
+
+    def get_permissions(self, comparison: Comparison) -> dict[str, bool]:
+        return {
+            "can_annotate": permissions.can_annotate_comparison(self._user, comparison),
+            "can_edit": permissions.can_edit_comparison(self._user, comparison),
         }

@@ -11,9 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from annotations import realtime
 from annotations.realtime import publish_access_check
 from config.errors import ApplicationError, Conflict, ServiceUnavailable
 from config.text import clean_filename, clean_text
@@ -23,6 +25,9 @@ from videos.errors import MalwareDetected
 from videos.metrics import timed_storage
 from videos.models import (
     IN_FLIGHT_STATUSES,
+    Comparison,
+    ComparisonLayout,
+    ComparisonShare,
     Moderation,
     Rendition,
     ScanStatus,
@@ -226,6 +231,10 @@ def video_delete(*, video: Video) -> None:
         storage.delete_prefix(storage.upload_prefix(video.pk))
     except OSError as error:
         raise ServiceUnavailable("Storage is unavailable; the video was kept.") from error
+    for comparison in Comparison.objects.filter(
+        Q(left_video_id=video.pk) | Q(right_video_id=video.pk)
+    ):
+        comparison_delete(comparison=comparison)
     for hook in VIDEO_DELETE_HOOKS:
         hook(video)
     video_id = video.pk
@@ -283,6 +292,10 @@ def video_hide(*, video: Video, reason: str) -> Video:
     video.moderation, video.moderation_reason = Moderation.HIDDEN, reason
     video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
     publish_access_check(video_id=video.pk)  # only staff and the owner keep their sockets
+    for comparison_id in Comparison.objects.filter(
+        Q(left_video_id=video.pk) | Q(right_video_id=video.pk)
+    ).values_list("pk", flat=True):
+        realtime.publish_comparison_access_check(comparison_id=comparison_id)
     return video
 
 
@@ -408,3 +421,193 @@ def video_mark_failed(*, video_id: uuid.UUID | str, code: str, message: str) -> 
         status_code=code,
         status_message=message[:500],
     )
+
+
+# --- Comparisons -----------------------------------------------------------------------------
+# Two ready videos lined up at a sync point. The comparison's own drawings live with the
+# annotations (comparison_id + side) and its exports with processing; both go when it goes.
+
+
+@dataclass(frozen=True)
+class PaneInput:
+    video: Video
+    sync: float = 0.0
+    mirror: bool = False
+
+
+def _check_sync(video: Video, sync: float, field: str) -> None:
+    if sync < 0 or (video.duration is not None and sync > video.duration + 1e-6):
+        length = f"{video.duration:.3f}" if video.duration is not None else "?"
+        raise ApplicationError(
+            errors={field: [f"The sync point must be within the video (0 to {length} s)."]}
+        )
+
+
+def _check_ready(video: Video) -> None:
+    if video.status != VideoStatus.READY:
+        # As for an unseen video: a comparison is made of finished videos only.
+        from videos.errors import VideoNotFound
+
+        raise VideoNotFound("No such ready video.")
+
+
+def _check_opacity(opacity: float) -> None:
+    if not 0 <= opacity <= 1:
+        raise ApplicationError(errors={"overlay_opacity": ["Between 0 and 1."]})
+
+
+def comparison_create(
+    *,
+    owner: User,
+    title: str,
+    left: PaneInput,
+    right: PaneInput,
+    layout: str = ComparisonLayout.SIDE_BY_SIDE,
+    overlay_opacity: float = 0.5,
+    overlay_swapped: bool = False,
+) -> Comparison:
+    """The caller has fetched both videos through the video selectors (so may view them)."""
+    for pane in (left, right):
+        _check_ready(pane.video)
+    _check_sync(left.video, left.sync, "left")
+    _check_sync(right.video, right.sync, "right")
+    _check_opacity(overlay_opacity)
+    cleaned = clean_text(title, max_length=200) or f"{left.video.title} / {right.video.title}"[:200]
+    return Comparison.objects.create(
+        owner=owner,
+        title=cleaned,
+        left_video=left.video,
+        right_video=right.video,
+        left_sync=left.sync,
+        right_sync=right.sync,
+        left_mirror=left.mirror,
+        right_mirror=right.mirror,
+        layout=layout,
+        overlay_opacity=overlay_opacity,
+        overlay_swapped=overlay_swapped,
+    )
+
+
+# Fields whose change everyone on the comparison's channel hears about (comparison.updated).
+SHARED_VIEW_FIELDS = (
+    "left_sync",
+    "right_sync",
+    "left_mirror",
+    "right_mirror",
+    "layout",
+    "overlay_opacity",
+    "overlay_swapped",
+    "title",
+)
+
+
+def comparison_update(*, comparison: Comparison, changes: dict[str, Any]) -> Comparison:
+    """`changes`: any of title, layout, overlay_opacity, overlay_swapped, and per side
+    {"left"|"right": {"sync", "mirror"}}. The sync and layout are everyone's: the change goes
+    out as `comparison.updated`."""
+    fields: list[str] = []
+    if "title" in changes:
+        cleaned = clean_text(changes["title"], max_length=200)
+        if not cleaned:
+            raise ApplicationError(errors={"title": ["The title cannot be empty."]})
+        comparison.title = cleaned
+        fields.append("title")
+    for side in ("left", "right"):
+        pane = changes.get(side) or {}
+        if "sync" in pane:
+            _check_sync(comparison.video(side), pane["sync"], side)
+            setattr(comparison, f"{side}_sync", pane["sync"])
+            fields.append(f"{side}_sync")
+        if "mirror" in pane:
+            setattr(comparison, f"{side}_mirror", bool(pane["mirror"]))
+            fields.append(f"{side}_mirror")
+    if "layout" in changes:
+        comparison.layout = changes["layout"]
+        fields.append("layout")
+    if "overlay_opacity" in changes:
+        _check_opacity(changes["overlay_opacity"])
+        comparison.overlay_opacity = changes["overlay_opacity"]
+        fields.append("overlay_opacity")
+    if "overlay_swapped" in changes:
+        comparison.overlay_swapped = bool(changes["overlay_swapped"])
+        fields.append("overlay_swapped")
+    if fields:
+        comparison.save(update_fields=[*fields, "updated_at"])
+        realtime.publish_comparison(
+            comparison.pk, "comparison.updated", comparison_settings(comparison)
+        )
+    return comparison
+
+
+def comparison_settings(comparison: Comparison) -> dict[str, Any]:
+    """What everyone looking at the comparison shares: its sync, layout and title (plain JSON)."""
+    return {
+        "id": str(comparison.pk),
+        "title": comparison.title,
+        "layout": comparison.layout,
+        "overlay_opacity": comparison.overlay_opacity,
+        "overlay_swapped": comparison.overlay_swapped,
+        "left": {
+            "video_id": str(comparison.left_video_id),
+            "sync": comparison.left_sync,
+            "mirror": comparison.left_mirror,
+        },
+        "right": {
+            "video_id": str(comparison.right_video_id),
+            "sync": comparison.right_sync,
+            "mirror": comparison.right_mirror,
+        },
+        "updated_at": comparison.updated_at.isoformat() if comparison.updated_at else None,
+    }
+
+
+def comparison_delete(*, comparison: Comparison) -> None:
+    """Its exports (jobs cancelled, files removed) and pane drawings, then the row; open sockets
+    on it close."""
+    from processing.services import jobs_cancel_for_comparison
+
+    jobs_cancel_for_comparison(comparison_id=comparison.pk)
+    try:
+        storage.delete_prefix(comparison_prefix(comparison.pk))
+    except OSError as error:
+        raise ServiceUnavailable("Storage is unavailable; the comparison was kept.") from error
+    for hook in COMPARISON_DELETE_HOOKS:
+        hook(comparison)
+    comparison_id = comparison.pk
+    comparison.delete()
+    realtime.publish_comparison_access_check(comparison_id=comparison_id)
+
+
+def comparison_prefix(comparison_id: uuid.UUID | str) -> str:
+    return f"comparisons/{comparison_id}/"
+
+
+# Other apps (annotations) register here what they must remove with a comparison.
+COMPARISON_DELETE_HOOKS: list[Any] = []
+
+
+@transaction.atomic
+def comparison_share(
+    *, comparison: Comparison, user: User, permission: SharePermission
+) -> ComparisonShare:
+    """Sharing a comparison does not share its videos: the user sees it only while they may
+    view both."""
+    if user.pk == comparison.owner_id:
+        raise ApplicationError(errors={"username": ["The owner already has every right."]})
+    if not user.is_active:
+        raise ApplicationError(errors={"username": ["No such user."]})
+    if not may_receive_share(user, permission):
+        raise ApplicationError(
+            errors={"permission": ["Only coaches and staff can be given annotate."]}
+        )
+    share, _ = ComparisonShare.objects.update_or_create(
+        comparison=comparison, user=user, defaults={"permission": permission}
+    )
+    publish_access_check(user_id=user.pk)  # lowered to view: their sockets stop annotating
+    return share
+
+
+def comparison_unshare(*, comparison: Comparison, user: User) -> bool:
+    deleted, _ = ComparisonShare.objects.filter(comparison=comparison, user=user).delete()
+    publish_access_check(user_id=user.pk)  # their open sockets on the comparison close
+    return deleted > 0

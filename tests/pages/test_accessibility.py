@@ -12,6 +12,7 @@ from annotations import services
 from tests.factories import PASSWORD, make_user
 from tests.pages.conftest import PHONE, login, screenshot
 from tests.pages.studio import in_thread
+from videos.models import Comparison
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +74,23 @@ def test_no_serious_violations_on_any_page(open_page, coaching, size):
     page.goto(f"/videos/{video.pk}")
     page.wait_for_function("() => document.getElementById('player').readyState === 4")
     audit(page, f"studio-{size}", findings)
+    page.goto(f"/compare/new?left={video.pk}")
+    audit(page, f"compare-new-{size}", findings)
+    comparisons: list = []
+    in_thread(
+        lambda: comparisons.append(
+            Comparison.objects.create(
+                owner=coaching["owner"],
+                title="Two moments",
+                left_video=video,
+                right_video=video,
+                right_sync=1.0,
+            )
+        )
+    )
+    page.goto(f"/compare/{comparisons[0].pk}")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    audit(page, f"compare-{size}", findings)
 
     staff = open_page(viewport=viewport, bypass_csp=True)
     staff_login(staff)
