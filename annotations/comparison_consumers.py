@@ -108,6 +108,7 @@ class ComparisonConsumer(VideoConsumer):
             await self.close(code=CLOSE_RATE_LIMITED)
             return
         self.permission = _permission(self.user, self.comparison)
+        self.checked_at = time.monotonic()  # _authorise just read it from the database
         self.expires_at = _token_expiry(self.scope)
         session = self.scope.get("session")
         self.session_key = session.session_key if self.expires_at is None and session else None
@@ -131,23 +132,10 @@ class ComparisonConsumer(VideoConsumer):
         realtime.CONNECTED_CLIENTS.inc()
         await self._presence("joined")
 
-    async def _still_allowed(self) -> bool:
-        if self.closing:
-            return False
-        permission = None
-        if self.expires_at is None or time.time() < self.expires_at:
-            permission = await DatabaseSyncToAsync(
-                _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
-            )(self.user.pk, self.comparison.pk, self.session_key)
-        if permission is None:
-            self.closing = True
-            await self._leave_groups()
-            await self.close(code=CLOSE_FORBIDDEN)
-            return False
-        if permission != self.permission:
-            self.permission = permission
-            await self.send_json({"type": "access.changed", "payload": {"permission": permission}})
-        return True
+    async def _look_up_permission(self) -> str | None:
+        return await DatabaseSyncToAsync(
+            _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
+        )(self.user.pk, self.comparison.pk, self.session_key)
 
     async def _presence(self, change: str) -> None:
         key = f"presence:comparison:{self.comparison.pk}"

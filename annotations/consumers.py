@@ -217,10 +217,7 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             fresh = time.monotonic() - self.checked_at < settings.WS_ACCESS_RECHECK_SECONDS
             if fresh and not changed:
                 return True
-            # Off the shared database thread, so the receive loop never waits for it.
-            permission = await DatabaseSyncToAsync(
-                _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
-            )(self.user.pk, self.video.pk, self.session_key)
+            permission = await self._look_up_permission()
             self.checked_at = time.monotonic()
         if permission is None:
             self.closing = True
@@ -231,6 +228,13 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
             self.permission = permission
             await self.send_json({"type": "access.changed", "payload": {"permission": permission}})
         return True
+
+    async def _look_up_permission(self) -> str | None:
+        """The database's answer now, off the shared database thread (the receive loop never
+        waits for it); the comparison channel asks about its comparison instead."""
+        return await DatabaseSyncToAsync(
+            _current_permission, thread_sensitive=False, executor=ACCESS_CHECKS
+        )(self.user.pk, self.video.pk, self.session_key)
 
     async def _check_at_expiry(self) -> None:
         await asyncio.sleep(max(0.0, (self.expires_at or 0.0) - time.time()) + 0.05)

@@ -18,7 +18,7 @@ REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/13")
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "video-service-test"
 CHANNEL_LAYERS["default"]["CONFIG"] = {
-    "hosts": [{**CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0], "address": REDIS_URL}],
+    "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
     # Pub/Sub channels ignore the Redis database number: runs on other databases of the same
     # Redis (parallel checkouts) keep apart by prefix.
     "prefix": f"video-service-test-{REDIS_URL.rsplit('/', 1)[-1]}",

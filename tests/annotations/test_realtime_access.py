@@ -19,7 +19,7 @@ from videos.models import VideoShare
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 
-async def closed_within(socket, seconds: float = 1.0) -> tuple[int, list[dict]]:
+async def closed_within(socket, seconds: float = 3.0) -> tuple[int, list[dict]]:
     """Read until the server closes the socket: its close code, and what arrived meanwhile."""
     received, deadline = [], time.monotonic() + seconds
     try:
