@@ -6,7 +6,9 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Annotations"
 
     def ready(self) -> None:
+        from annotations.comments import comments_delete_for_video
         from annotations.services import annotations_delete_for_video
         from videos.services import VIDEO_DELETE_HOOKS
 
         VIDEO_DELETE_HOOKS.append(annotations_delete_for_video)
+        VIDEO_DELETE_HOOKS.append(comments_delete_for_video)

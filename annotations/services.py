@@ -114,7 +114,15 @@ def annotation_create_drawing(
         angle_degrees=_geometry(video, drawing_data),
     )
     _announce_created(annotation)
+    _notify_owner(video, author)
     return annotation
+
+
+def _notify_owner(video: Video, author: User) -> None:
+    """New drawings or voice-overs on someone's video: grouped per person and video."""
+    from accounts.notifications import NotificationKind, notify
+
+    notify(recipient=video.owner, kind=NotificationKind.ANNOTATION, actor=author, video=video)
 
 
 def annotation_update(
@@ -268,6 +276,7 @@ def voice_over_create(
     annotation.save(update_fields=["audio_source"])
     enqueue_voice_over(annotation_id=annotation.pk)
     _announce_created(annotation)
+    _notify_owner(video, author)
     return annotation
 
 
