@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import Notification
+from accounts.models import Notification, NotificationKind
 
 
 def notification_path(notification: Notification) -> str:
@@ -19,11 +19,46 @@ def notification_path(notification: Notification) -> str:
     return f"/videos/{notification.video_id}" + (f"?{'&'.join(query)}" if query else "")
 
 
+def clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def notification_sentence(notification: Notification) -> str:
+    """What happened, in words (plain text: pages and mails escape it themselves)."""
+    who = notification.actor_username or "Someone"
+    title = f"“{notification.video.title}”" if notification.video is not None else "a video"
+    at = f" at {clock(notification.timestamp)}" if notification.timestamp is not None else ""
+    said = f": {notification.text}" if notification.text else ""
+    match notification.kind:
+        case NotificationKind.SHARE:
+            return f"{who} shared {title} with you"
+        case NotificationKind.COMMENT:
+            return f"{who} commented on {title}{at}{said}"
+        case NotificationKind.REPLY:
+            return f"{who} replied on {title}{at}{said}"
+        case NotificationKind.MENTION:
+            return f"{who} mentioned you on {title}{at}{said}"
+        case NotificationKind.ANNOTATION:
+            things = (
+                "drawing or voice-over" if notification.count == 1 else "drawings or voice-overs"
+            )
+            return f"{who} added {notification.count} {things} to {title}"
+        case NotificationKind.VIDEO_READY:
+            return f"{title} is ready to watch"
+        case NotificationKind.VIDEO_FAILED:
+            return f"{title} could not be processed{said}"
+        case NotificationKind.EXPORT_READY:
+            return f"Your export of {title} is ready to download"
+    return title
+
+
 class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
     actor = serializers.SerializerMethodField()
     video = serializers.SerializerMethodField()
     read = serializers.SerializerMethodField()
     link = serializers.SerializerMethodField()
+    sentence = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
@@ -38,6 +73,7 @@ class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
             "count",
             "read",
             "link",
+            "sentence",
             "created_at",
             "updated_at",
         ]
@@ -57,3 +93,6 @@ class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
 
     def get_link(self, notification: Notification) -> str:
         return notification_path(notification)
+
+    def get_sentence(self, notification: Notification) -> str:
+        return notification_sentence(notification)
