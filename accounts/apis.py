@@ -18,15 +18,18 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import notifications, selectors, services
+from accounts import invites, notifications, selectors, services
 from accounts.errors import AccountErrorCode
 from accounts.models import Notification, NotificationKind, Role, User
 from accounts.permissions import IsStaffRole, may_create_role
 from accounts.serializers import NotificationOutputSerializer
-from config.errors import PermissionDenied
-from config.fields import StrictIntegerField
+from config.errors import ApplicationError, PermissionDenied
+from config.fields import StrictIntegerField, StrictUUIDField
 from config.ratelimit import client_ip, enforce_rate_limit
 from config.schema import ERRORS_PUBLIC, ERRORS_READ, error_responses
+from videos.errors import VideoNotFound
+from videos.permissions import can_edit
+from videos.selectors import video_get
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -302,3 +305,45 @@ class NotificationViewSet(viewsets.GenericViewSet):
         )
         unread = selectors.notification_unread_count(user=user)
         return Response({"marked": marked, "unread": unread})
+
+
+class InviteInputSerializer(serializers.Serializer):
+    video_id = StrictUUIDField()
+    email = serializers.EmailField(max_length=254)
+
+
+INVITE_ANSWER = "If this address can receive mail, an invitation is on its way."
+
+
+class InviteViewSet(viewsets.ViewSet):
+    """/api/v1/invites: invite someone to a video by email (its owner or staff). The answer is
+    the same whether or not the address belongs to an account."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=InviteInputSerializer,
+        responses={
+            202: inline_serializer("InviteSent", fields={"detail": serializers.CharField()}),
+            **error_responses(400, 401, 403, 429),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        enforce_rate_limit(
+            request, group="invite-user", key=str(user.pk), rate=settings.INVITE_RATE_LIMIT
+        )
+        serializer = InviteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"]
+        try:
+            video = video_get(user=user, video_id=serializer.validated_data["video_id"])
+        except VideoNotFound:
+            raise ApplicationError(errors={"video_id": ["No such video."]}) from None
+        if not can_edit(user, video):
+            raise PermissionDenied("Only the video's owner or staff may invite people to it.")
+        enforce_rate_limit(
+            request, group="invite-address", key=email.lower(), rate=settings.INVITE_RATE_LIMIT
+        )
+        invites.invite_create(inviter=user, video=video, email=email)
+        return Response({"detail": INVITE_ANSWER}, status=status.HTTP_202_ACCEPTED)

@@ -4,6 +4,7 @@ the header's badge (static/src/header.js) keeps the unread count live on every p
 
 from typing import cast
 
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,9 +12,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from accounts import mail, notifications, selectors
+from accounts import invites, mail, notifications, selectors
 from accounts.models import NotificationKind, User
 from accounts.serializers import notification_path, notification_sentence
+from config.errors import ApplicationError
 
 INBOX_PAGE_SIZE = 100
 
@@ -71,3 +73,34 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         notifications.preferences_update(user=user, email=dict.fromkeys(kinds, False))
         return render(request, "accounts/unsubscribe.html", {"labels": labels, "done": True})
     return render(request, "accounts/unsubscribe.html", {"labels": labels, "done": False})
+
+
+INVITE_GONE = "This invitation link is not valid any more: it was used, it expired, or it is wrong."
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, token: str) -> HttpResponse:
+    """Signed in: accept into this account. Signed out: make an athlete account (or sign in
+    first, and come back)."""
+    found = invites.invite_open(token)
+    if found is None:
+        gone = {"heading": "Invitation not valid", "message": INVITE_GONE}
+        return render(request, "404.html", gone, status=400)
+    context: dict[str, object] = {"invite": found, "errors": {}, "username": ""}
+    user = request.user
+    if request.method == "POST":
+        try:
+            if isinstance(user, User) and user.is_authenticated:
+                invites.invite_accept_signed_in(invite=found, user=user)
+            else:
+                username = request.POST.get("username", "").strip()[:150]
+                context["username"] = username
+                user = invites.invite_accept_new_account(
+                    invite=found, username=username, password=request.POST.get("password", "")
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except ApplicationError as error:
+            context["errors"] = error.errors or {"invite": [error.detail]}
+            return render(request, "accounts/invite.html", context, status=400)
+        return redirect("studio", video_id=found.video_id)
+    return render(request, "accounts/invite.html", context)

@@ -37,6 +37,7 @@ urlpatterns = [
         "settings/notifications", account_pages.notification_settings, name="notification-settings"
     ),
     path("notifications/unsubscribe/<str:token>", account_pages.unsubscribe, name="unsubscribe"),
+    path("invites/<str:token>", account_pages.invite, name="invite"),
     path("media/<int:expires>/<str:signature>/<path:key>", video_views.media, name="media"),
 ]
 
