@@ -5,13 +5,33 @@ import uuid
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from accounts.roles import COMMENT_STAFF_PERMISSIONS
+
+
+def grant_comment_moderation(apps, schema_editor):
+    """Staff hide and delete comments in the admin, as they do annotations."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    staff, _ = Group.objects.get_or_create(name="staff")
+    for dotted in COMMENT_STAFF_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        staff.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_roles"),
         ("videos", "0004_staff_moderation_permissions"),
+        ("annotations", "0005_comments"),
     ]
 
     operations = [
@@ -157,4 +177,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(grant_comment_moderation, migrations.RunPython.noop),
     ]

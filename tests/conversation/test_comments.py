@@ -235,3 +235,23 @@ def test_deleting_the_video_deletes_its_comments(coaching):
     post(users["coach"], video, text="note", timestamp=1)
     video_delete(video=video)
     assert not Comment.objects.exists()
+
+
+def test_staff_hide_and_delete_comments_in_the_admin(coaching, client):
+    from accounts.roles import roles_sync_permissions
+
+    roles_sync_permissions()  # see tests/admin/test_moderation.py
+    users, video = coaching
+    thread = post(users["coach"], video, text="Rude remark", timestamp=1).json()
+    post(users["athlete"], video, text="reply", parent_id=thread["id"])
+    client.force_login(users["staff"])
+    listing = client.get("/admin/annotations/comment/")
+    assert listing.status_code == 200 and b"Rude remark" in listing.content
+    data = {"action": "hide", "_selected_action": [thread["id"]]}
+    assert client.post("/admin/annotations/comment/", data).status_code == 302
+    assert api(users["athlete"]).get(f"/api/v1/videos/{video.pk}/comments").json()["count"] == 0
+    data = {"action": "delete_comments", "_selected_action": [thread["id"]]}
+    assert client.post("/admin/annotations/comment/", data).status_code == 302
+    assert not Comment.objects.exists()
+    client.force_login(users["coach"])
+    assert client.get("/admin/annotations/comment/").status_code == 302  # not staff: sign in
