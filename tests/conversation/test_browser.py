@@ -1,0 +1,68 @@
+"""The conversation in Chromium, two people at once (two isolated browser contexts): a coach
+comments at a moment mentioning the athlete, whose badge and inbox change live; the athlete
+follows the link to the moment, replies; the coach sees it live and resolves the thread."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Notification
+from annotations.models import Comment
+from tests.pages.conftest import browser, live, open_page, page_errors  # noqa: F401 - fixtures
+from tests.pages.studio import open_studio, seek, studio_coaching
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def studio_video(tmp_path):
+    made = studio_coaching(tmp_path)
+    Notification.objects.all().delete()  # "your video is ready": not this test's business
+    return made
+
+
+def test_coach_comments_and_the_athletes_badge_changes_live(open_page, studio_video):  # noqa: F811
+    video, coach, athlete = studio_video["video"], studio_video["coach"], studio_video["owner"]
+    inbox = open_page(athlete)
+    inbox.goto("/notifications")
+    badge = inbox.get_by_test_id("inbox-badge")
+    expect(inbox.locator("#inbox-empty")).to_be_visible()
+    expect(badge).to_be_hidden()
+
+    studio = open_studio(open_page, coach, video)
+    seek(studio, 1.0)
+    studio.get_by_label("New comment").fill("@ana knees out here")
+    studio.locator("#comment-form").get_by_role("button", name="Send").click()
+    expect(studio.locator("#comment-list .comment")).to_have_count(1)
+    expect(studio.locator("#comment-markers .comment-marker")).to_have_count(1)
+    expect(studio.locator("#comment-list .mention")).to_have_text("@ana")
+
+    # The athlete's page hears it at once: the badge and the inbox, without a reload.
+    expect(badge).to_have_text("1")
+    item = inbox.locator("#inbox-list .inbox-item").first
+    expect(item).to_contain_text("coach mentioned you on")
+    expect(item).to_contain_text("knees out here")
+
+    # The link leads to the moment, with the comment picked out.
+    item.get_by_role("link").click()
+    inbox.wait_for_url(re.compile(r"/videos/.*comment="))
+    expect(inbox.locator("#comment-list .comment.selected")).to_have_count(1)
+    expect(inbox.locator("#player")).to_have_js_property("paused", True)
+    assert abs(inbox.evaluate("studio.player.currentTime") - 1.0) < 0.1
+
+    # A reply from the athlete reaches the coach's panel live.
+    thread = inbox.locator("#comment-list > .comment").first
+    thread.get_by_role("button", name="Reply").click()
+    thread.get_by_label("Reply to coach").fill("Like this?")
+    thread.locator(".replies-form").get_by_role("button", name="Send").click()
+    expect(studio.locator("#comment-list .replies .comment")).to_contain_text("Like this?")
+
+    studio.get_by_role("button", name="Resolve").click()
+    expect(inbox.locator("#comment-list > .comment")).to_contain_text("resolved by coach")
+    assert Comment.objects.get(parent_id=None).resolved
+
+    # Reading everything clears the badge.
+    inbox.goto("/notifications")
+    inbox.get_by_role("button", name="Mark all read").click()
+    expect(inbox.get_by_test_id("inbox-badge")).to_be_hidden()
