@@ -254,7 +254,7 @@ class NotificationPagination(PageNumberPagination):
 
 class NotificationReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=StrictIntegerField(min_value=1), max_length=500, required=False
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1), max_length=500, required=False
     )
     all = serializers.BooleanField(required=False, default=False)
 

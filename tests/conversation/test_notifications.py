@@ -108,7 +108,16 @@ def test_the_inbox_is_newest_first_and_marking_read_touches_only_your_own(coachi
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"ids": []}, {"ids": ["x"]}, {"ids": [True]}, {"all": "maybe"}, {"ids": 5}]
+    "body",
+    [
+        {},
+        {"ids": []},
+        {"ids": ["x"]},
+        {"ids": [True]},
+        {"all": "maybe"},
+        {"ids": 5},
+        {"ids": [2**64]},
+    ],
 )
 def test_marking_read_needs_ids_or_all(coach, body):
     response = bearer(APIClient(), coach).post("/api/v1/notifications/read", body, format="json")
