@@ -231,7 +231,10 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[UserSearchSerializer],
-        responses={200: PersonSerializer(many=True), **error_responses(400, 401, 429)},
+        responses={
+            200: inline_serializer("PeopleFound", fields={"results": PersonSerializer(many=True)}),
+            **error_responses(400, 401, 429),
+        },
     )
     @action(detail=False, methods=["get"])
     def search(self, request: Request) -> Response:

@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Notification
+from accounts.models import Invite, Notification
 from annotations.models import Comment
+from tests.factories import make_user
 from tests.pages.conftest import browser, live, open_page, page_errors  # noqa: F401 - fixtures
 from tests.pages.studio import open_studio, seek, studio_coaching
 
@@ -66,3 +67,19 @@ def test_coach_comments_and_the_athletes_badge_changes_live(open_page, studio_vi
     inbox.goto("/notifications")
     inbox.get_by_role("button", name="Mark all read").click()
     expect(inbox.get_by_test_id("inbox-badge")).to_be_hidden()
+
+
+def test_the_share_dialog_suggests_people_and_invites_by_email(open_page, studio_video, smtp):  # noqa: F811
+    make_user("colleen", role="coach")  # works with nobody here: never suggested
+    page = open_studio(open_page, studio_video["owner"], studio_video["video"])
+    page.get_by_role("button", name="Share").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Username of a coach or athlete").press_sequentially("co")
+    expect(page.locator("#share-suggestions option")).to_have_count(1)
+    assert page.locator("#share-suggestions option").get_attribute("value") == "coach"
+
+    dialog.get_by_label("Or invite someone by email").fill("friend@example.com")
+    dialog.get_by_role("button", name="Invite").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("an invitation is on its way")
+    assert Invite.objects.get().email == "friend@example.com"
+    assert [m["To"] for m in smtp.messages] == ["friend@example.com"]
