@@ -70,18 +70,20 @@ function textOf(comment) {
 function postForm({ label, placeholder, onSend, withMoment = false }) {
   const text = el("textarea", { rows: "2", maxlength: "5000", required: true, "aria-label": label, placeholder });
   const moment = withMoment ? el("input", { type: "checkbox", id: "comment-at-time", checked: true }) : null;
+  const drawing = withMoment ? el("input", { type: "checkbox", id: "comment-on-drawing" }) : null;
   const form = el(
     "form",
     { class: "comment-form" },
     text,
     moment ? el("label", { class: "check" }, moment, " At the current moment") : null,
+    drawing ? el("label", { class: "check" }, drawing, " About the selected drawing") : null,
     el("button", { type: "submit", class: "small primary" }, "Send"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!text.value.trim()) return;
     act(async () => {
-      await onSend(text.value, moment ? moment.checked : false);
+      await onSend(text.value, { atMoment: moment ? moment.checked : false, onDrawing: drawing ? drawing.checked : false });
       text.value = "";
     });
   });
@@ -253,9 +255,14 @@ export async function setupComments() {
       label: "New comment",
       placeholder: "A note for this moment… (@username to mention)",
       withMoment: true,
-      onSend: async (text, atMoment) => {
+      onSend: async (text, { atMoment, onDrawing }) => {
         const json = { text };
-        if (atMoment) json.timestamp = player.currentTime;
+        if (onDrawing) {
+          if (!state.selected || !state.annotations.has(state.selected)) throw new Error("Select a drawing first (Select tool, or its row).");
+          json.annotation_id = state.selected; // the comment takes the drawing's moment
+        } else if (atMoment) {
+          json.timestamp = player.currentTime;
+        }
         keep(await api(`videos/${page.video_id}/comments`, { method: "POST", json }));
       },
     });
