@@ -83,3 +83,28 @@ def test_the_share_dialog_suggests_people_and_invites_by_email(open_page, studio
     expect(dialog.get_by_role("alert")).to_contain_text("an invitation is on its way")
     assert Invite.objects.get().email == "friend@example.com"
     assert [m["To"] for m in smtp.messages] == ["friend@example.com"]
+
+
+def test_a_comment_about_the_selected_drawing_jumps_to_it(open_page, studio_video):  # noqa: F811
+    from tests.pages.studio import drag
+
+    video, coach = studio_video["video"], studio_video["coach"]
+    page = open_studio(open_page, coach, video)
+    seek(page, 2.0)
+    page.get_by_role("button", name="Line", exact=True).click()
+    drag(page, (0.1, 0.5), (0.9, 0.5))
+    expect(page.locator("#drawing-list li")).to_have_count(1)
+    expect(page.locator("#drawing-list li .row-select")).not_to_contain_text("pending")
+    page.locator("#drawing-list li .row-select").click()  # selects it (and seeks to it)
+    page.get_by_label("New comment").fill("This bar path")
+    page.get_by_label("About the selected drawing").check()
+    page.locator("#comment-form").get_by_role("button", name="Send").click()
+    expect(page.locator("#comment-list .comment")).to_have_count(1)
+    comment = Comment.objects.get()
+    assert comment.annotation_id is not None and abs(comment.timestamp - 2.0) < 0.05
+
+    seek(page, 0.2)
+    page.evaluate("studio.state.selected = null")
+    page.locator("#comment-list .comment-jump").click()
+    assert page.evaluate("studio.state.selected") == str(comment.annotation_id)
+    assert abs(page.evaluate("studio.player.currentTime") - 2.0) < 0.1
