@@ -2,6 +2,7 @@
 comments at a moment mentioning the athlete, whose badge and inbox change live; the athlete
 follows the link to the moment, replies; the coach sees it live and resolves the thread."""
 
+import json
 import re
 
 import pytest
@@ -108,3 +109,36 @@ def test_a_comment_about_the_selected_drawing_jumps_to_it(open_page, studio_vide
     page.locator("#comment-list .comment-jump").click()
     assert page.evaluate("studio.state.selected") == str(comment.annotation_id)
     assert abs(page.evaluate("studio.player.currentTime") - 2.0) < 0.1
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_conversation_pages_have_no_serious_accessibility_findings(
+    open_page,  # noqa: F811
+    studio_video,
+    size,
+):
+    from tests.pages import test_accessibility as a11y
+
+    viewport = a11y.SIZES[size]
+    video, coach, owner = studio_video["video"], studio_video["coach"], studio_video["owner"]
+    thread = in_thread_comment(video, coach, "@ana look here", timestamp=1.0)
+    in_thread_comment(video, owner, "Like this?", parent_id=thread.pk)
+    findings: dict = {}
+    page = open_page(owner, viewport=viewport, bypass_csp=True)
+    page.goto("/notifications")
+    a11y.audit(page, f"inbox-{size}", findings)
+    page.goto("/settings/notifications")
+    a11y.audit(page, f"notification-settings-{size}", findings)
+    page.goto(f"/videos/{video.pk}?comment={thread.pk}")
+    expect(page.locator("#comment-list .comment.selected")).to_have_count(1)
+    a11y.audit(page, f"studio-comments-{size}", findings)
+    assert findings == {}, json.dumps(findings, indent=2)
+
+
+def in_thread_comment(video, author, text, **fields):
+    from annotations.comments import comment_create
+    from tests.pages.studio import in_thread
+
+    made = []
+    in_thread(lambda: made.append(comment_create(video=video, author=author, text=text, **fields)))
+    return made[0]
