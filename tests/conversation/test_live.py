@@ -3,6 +3,7 @@ closing when the user is deactivated), over the real ASGI app."""
 
 import asyncio
 import json
+import time
 
 import pytest
 import websockets
@@ -73,12 +74,14 @@ def test_the_badge_follows_notifications_live(asgi_server, coaching):
         async with websockets.connect(url) as socket:
             hello = await next_event(socket, "hello")
             assert hello["payload"]["unread"] == 0
+            started = time.perf_counter()
             await sync_to_async(coach.post)(
                 f"/api/v1/videos/{video.pk}/comments",
                 {"text": "@ath look at 0:02", "timestamp": 2},
                 format="json",
             )
             created = await next_event(socket, "notification.created")
+            print(f"comment POST -> badge event: {(time.perf_counter() - started) * 1000:.1f} ms")
             assert created["payload"]["unread"] == 1
             notification = created["payload"]["notification"]
             assert notification["kind"] == "mention"
