@@ -60,7 +60,9 @@ def invite(user, video, email: str = "new.athlete@example.com"):
 
 def invite_link(smtp) -> str:
     body = smtp.messages[-1].get_body(("plain",)).get_content()
-    return urlsplit(re.search(r"http://testserver\S+", body).group(0)).path
+    found = re.search(r"http://testserver\S+", body)
+    assert found, body
+    return urlsplit(found.group(0)).path
 
 
 def test_an_invite_link_makes_an_account_once_and_never_again(
