@@ -47,7 +47,7 @@ test: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"
-	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin $(PYTEST_ARGS)
+	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin tests/conversation/test_comments.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed node_modules/.installed
 	$(VENV)/bin/ruff check .

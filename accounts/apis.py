@@ -1,14 +1,16 @@
 """Token, logout and user endpoints as viewsets. Thin: validate, call a service, render."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,13 +18,18 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import services
+from accounts import invites, notifications, selectors, services
 from accounts.errors import AccountErrorCode
-from accounts.models import Role, User
+from accounts.models import Notification, NotificationKind, Role, User
 from accounts.permissions import IsStaffRole, may_create_role
-from config.errors import PermissionDenied
+from accounts.serializers import NotificationOutputSerializer
+from config.errors import ApplicationError, PermissionDenied
+from config.fields import StrictIntegerField, StrictUUIDField
 from config.ratelimit import client_ip, enforce_rate_limit
-from config.schema import ERRORS_PUBLIC, error_responses
+from config.schema import ERRORS_PUBLIC, ERRORS_READ, error_responses
+from videos.errors import VideoNotFound
+from videos.permissions import can_edit
+from videos.selectors import video_get
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -148,6 +155,30 @@ class UserCreateInputSerializer(serializers.Serializer):
         return value
 
 
+class PreferencesSerializer(serializers.Serializer):
+    email = serializers.DictField(child=serializers.BooleanField())
+
+    def validate_email(self, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = sorted(set(value) - set(NotificationKind.values))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown kinds: {', '.join(unknown)}.")
+        return value
+
+
+class UserSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=1, max_length=150)
+
+
+class PersonSerializer(serializers.ModelSerializer[User]):
+    """What one person may see of another: never the email address."""
+
+    role = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "role"]
+
+
 class UserViewSet(viewsets.GenericViewSet):
     """/api/v1/users: staff create accounts; everyone reads their own at /users/me."""
 
@@ -175,3 +206,147 @@ class UserViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)  # type: ignore[arg-type]
+
+    @extend_schema(
+        methods=["GET"], responses={200: PreferencesSerializer, **error_responses(401, 429)}
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, **error_responses(400, 401, 429)},
+    )
+    @action(detail=False, methods=["get", "patch"], url_path="me/notifications")
+    def notification_preferences(self, request: Request) -> Response:
+        """Which kinds of notification the caller gets by email: {"email": {kind: bool}}."""
+        user = cast(User, request.user)
+        if request.method == "PATCH":
+            serializer = PreferencesSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            email = notifications.preferences_update(
+                user=user, email=serializer.validated_data["email"]
+            )
+        else:
+            email = notifications.preferences_get(user=user)
+        return Response({"email": email})
+
+    @extend_schema(
+        parameters=[UserSearchSerializer],
+        responses={
+            200: inline_serializer("PeopleFound", fields={"results": PersonSerializer(many=True)}),
+            **error_responses(400, 401, 429),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def search(self, request: Request) -> Response:
+        """People the caller works with (shares either way; staff: everyone), by username."""
+        query = UserSearchSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        people = selectors.user_search(user=cast(User, request.user), q=query.validated_data["q"])
+        return Response({"results": PersonSerializer(people, many=True).data})
+
+
+class NotificationPagination(PageNumberPagination):
+    page_size = 30
+    unread = 0  # set by the view before paginating
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["unread"] = self.unread
+        return response
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1), max_length=500, required=False
+    )
+    all = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("all") and not attrs.get("ids"):
+            raise serializers.ValidationError({"ids": ['Name the ids, or send "all": true.']})
+        return attrs
+
+
+class NotificationViewSet(viewsets.GenericViewSet):
+    """/api/v1/notifications: the caller's inbox, newest first, with the unread count."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationOutputSerializer
+    pagination_class = NotificationPagination
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return selectors.notification_list(user=cast(User, self.request.user))
+
+    @extend_schema(responses={200: NotificationOutputSerializer(many=True), **ERRORS_READ})
+    def list(self, request: Request) -> Response:
+        paginator = cast(NotificationPagination, self.paginator)
+        paginator.unread = selectors.notification_unread_count(user=cast(User, request.user))
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=NotificationReadSerializer,
+        responses={
+            200: inline_serializer(
+                "NotificationsRead",
+                fields={"marked": serializers.IntegerField(), "unread": serializers.IntegerField()},
+            ),
+            **error_responses(400, 401, 429),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def read(self, request: Request) -> Response:
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = cast(User, request.user)
+        marked = notifications.notifications_mark_read(
+            user=user,
+            ids=serializer.validated_data.get("ids"),
+            everything=serializer.validated_data["all"],
+        )
+        unread = selectors.notification_unread_count(user=user)
+        return Response({"marked": marked, "unread": unread})
+
+
+class InviteInputSerializer(serializers.Serializer):
+    video_id = StrictUUIDField()
+    email = serializers.EmailField(max_length=254)
+
+
+INVITE_ANSWER = "If this address can receive mail, an invitation is on its way."
+
+
+class InviteViewSet(viewsets.ViewSet):
+    """/api/v1/invites: invite someone to a video by email (its owner or staff). The answer is
+    the same whether or not the address belongs to an account."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=InviteInputSerializer,
+        responses={
+            202: inline_serializer("InviteSent", fields={"detail": serializers.CharField()}),
+            **error_responses(400, 401, 403, 429),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        enforce_rate_limit(
+            request, group="invite-user", key=str(user.pk), rate=settings.INVITE_RATE_LIMIT
+        )
+        serializer = InviteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"]
+        try:
+            video = video_get(user=user, video_id=serializer.validated_data["video_id"])
+        except VideoNotFound:
+            raise ApplicationError(errors={"video_id": ["No such video."]}) from None
+        if not can_edit(user, video):
+            raise PermissionDenied("Only the video's owner or staff may invite people to it.")
+        enforce_rate_limit(
+            request, group="invite-address", key=email.lower(), rate=settings.INVITE_RATE_LIMIT
+        )
+        invites.invite_create(inviter=user, video=video, email=email)
+        return Response({"detail": INVITE_ANSWER}, status=status.HTTP_202_ACCEPTED)

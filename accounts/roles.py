@@ -20,8 +20,14 @@ STAFF_PERMISSIONS = [
     "accounts.change_user",
     "admin.view_logentry",
 ]
+# Granted by accounts/0003 (videos/0004 reads STAFF_PERMISSIONS before comments exist).
+COMMENT_STAFF_PERMISSIONS = [
+    "annotations.view_comment",
+    "annotations.change_comment",
+    "annotations.delete_comment",
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.STAFF: STAFF_PERMISSIONS,
+    Role.STAFF: STAFF_PERMISSIONS + COMMENT_STAFF_PERMISSIONS,
     Role.COACH: [],
     Role.ATHLETE: [],
 }

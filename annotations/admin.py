@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from annotations import services
-from annotations.models import Annotation, AnnotationType
+from annotations import comments, services
+from annotations.models import Annotation, AnnotationType, Comment
 from videos.models import Video
 from videos.storage import media_url
 
@@ -149,3 +149,101 @@ class AnnotationAdmin(admin.ModelAdmin):
         for annotation in items:
             services.annotation_delete(annotation=annotation)
         self.message_user(request, f"Deleted {len(items)} annotation(s).", messages.SUCCESS)
+
+
+class CommentChangeList(AnnotationChangeList):
+    """The same one-query lookup of video titles (comments live with the annotations)."""
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["excerpt", "video_link", "author", "at", "reply", "resolved", "hidden"]
+    list_display_links = ["excerpt"]
+    list_filter = ["hidden", "resolved"]
+    search_fields = ["author_username"]
+    search_help_text = "A video id, or part of an author's username."
+    actions = ["hide", "unhide", "delete_comments"]
+    fields = [
+        "video_id",
+        "author_username",
+        "parent_id",
+        "annotation_id",
+        "timestamp",
+        "frame",
+        "text",
+        "mentions",
+        "resolved",
+        "resolved_by_username",
+        "edited",
+        "hidden",
+        "created_at",
+    ]
+    readonly_fields = [field for field in fields if field != "hidden"]  # type: ignore[misc]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
+        return CommentChangeList
+
+    @admin.display(description="comment")
+    def excerpt(self, comment: Comment) -> str:
+        return comment.text if len(comment.text) <= 80 else comment.text[:79] + "…"
+
+    video_link = AnnotationAdmin.video_link
+    author = AnnotationAdmin.author
+
+    @admin.display(description="at", ordering="timestamp")
+    def at(self, comment: Comment) -> str:
+        return "whole video" if comment.timestamp is None else f"{comment.timestamp:.3f} s"
+
+    @admin.display(description="reply", boolean=True)
+    def reply(self, comment: Comment) -> bool:
+        return comment.parent_id is not None
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Comment], search_term: str
+    ) -> tuple[QuerySet[Comment], bool]:
+        try:
+            return queryset.filter(video_id=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # ours takes the replies and notifications too
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        comments.comment_delete(comment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        for comment in queryset:
+            if Comment.objects.filter(pk=comment.pk).exists():  # a thread may have taken it
+                comments.comment_delete(comment=comment)
+
+    def _set_hidden(
+        self, request: HttpRequest, queryset: QuerySet[Comment], *, hidden: bool
+    ) -> None:
+        done, verb = ("Hidden.", "Hid") if hidden else ("Unhidden.", "Unhid")
+        for comment in queryset:
+            comments.comment_set_hidden(comment=comment, hidden=hidden)
+            self.log_change(request, comment, done)
+        self.message_user(request, f"{verb} {len(queryset)} comment(s).", messages.SUCCESS)
+
+    @admin.action(description="Hide from everyone but staff", permissions=["change"])
+    def hide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._set_hidden(request, queryset, hidden=True)
+
+    @admin.action(description="Unhide", permissions=["change"])
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._set_hidden(request, queryset, hidden=False)
+
+    @admin.action(description="Delete, with replies", permissions=["delete"])
+    def delete_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        items = list(queryset)
+        self.log_deletions(request, queryset)
+        for comment in items:
+            if Comment.objects.filter(pk=comment.pk).exists():
+                comments.comment_delete(comment=comment)
+        self.message_user(request, f"Deleted {len(items)} comment(s).", messages.SUCCESS)

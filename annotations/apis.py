@@ -17,13 +17,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import User
-from annotations import exchange, selectors, services
-from annotations.models import Annotation, AnnotationType
-from annotations.permissions import AnnotationAccess
+from annotations import comments, exchange, selectors, services
+from annotations.models import Annotation, AnnotationType, Comment
+from annotations.permissions import AnnotationAccess, CommentAccess
 from annotations.serializers import (
     SIDES,
     AnnotationOutputSerializer,
     AnnotationUpdateSerializer,
+    CommentCreateSerializer,
+    CommentOutputSerializer,
+    CommentUpdateSerializer,
     DrawingCreateSerializer,
     VoiceOverCreateSerializer,
 )
@@ -265,6 +268,9 @@ class VideoAnnotationViewSet(viewsets.ViewSet):
     def _annotations(self, video: Video) -> list[Annotation]:
         return list(selectors.annotation_list(user=self.request.user, video=video))
 
+    def _comments(self, video: Video) -> list[Comment]:
+        return selectors.comment_list(user=self.request.user, video=video)
+
     @extend_schema(
         parameters=[VIDEO_ID],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS_READ},
@@ -272,7 +278,8 @@ class VideoAnnotationViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request: Request, video_id: str) -> Response:
         video = self._video()
-        return Response(exchange.export_document(video, self._annotations(video)))
+        document = exchange.export_document(video, self._annotations(video), self._comments(video))
+        return Response(document)
 
     @extend_schema(
         parameters=[VIDEO_ID],
@@ -281,7 +288,7 @@ class VideoAnnotationViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"], url_path=r"export\.vtt", url_name="export-vtt")
     def export_vtt(self, request: Request, video_id: str) -> HttpResponse:
         video = self._video()
-        text = exchange.export_vtt(video, self._annotations(video))
+        text = exchange.export_vtt(video, self._annotations(video), self._comments(video))
         response = HttpResponse(text, content_type="text/vtt; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="annotations-{video.pk}.vtt"'
         return response
@@ -298,7 +305,96 @@ class VideoAnnotationViewSet(viewsets.ViewSet):
         video = self._video()
         if not can_annotate(request.user, video):
             raise VideoPermissionDenied("You may view this video but not annotate it.")
-        created = exchange.import_document(
+        drawings, notes = exchange.import_document(
             video=video, author=cast(User, request.user), document=request.data
         )
-        return Response({"imported": created}, status=status.HTTP_201_CREATED)
+        return Response({"imported": drawings, "comments": notes}, status=status.HTTP_201_CREATED)
+
+
+class VideoCommentViewSet(viewsets.GenericViewSet):
+    """/api/v1/videos/{video_id}/comments: a video's threads, and writing a comment or reply."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = CommentOutputSerializer
+    pagination_class = AnnotationPagination
+    parser_classes = [DepthLimitedJSONParser]
+
+    def _video(self) -> Video:
+        return video_selectors.video_get(user=self.request.user, video_id=self.kwargs["video_id"])
+
+    @extend_schema(
+        parameters=[VIDEO_ID],
+        responses={200: CommentOutputSerializer(many=True), **ERRORS_READ},
+    )
+    def list(self, request: Request, video_id: str) -> Response:
+        threads = selectors.comment_list(user=request.user, video=self._video())
+        page: list[Comment] | None = self.paginate_queryset(threads)  # type: ignore[arg-type]
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[VIDEO_ID],
+        request=CommentCreateSerializer,
+        responses={201: CommentOutputSerializer, **ERRORS_WRITE},
+    )
+    def create(self, request: Request, video_id: str) -> Response:
+        video = self._video()
+        serializer = CommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = comments.comment_create(
+            video=video, author=cast(User, request.user), **serializer.validated_data
+        )
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentViewSet(viewsets.GenericViewSet):
+    """/api/v1/comments/{id}: edit (author), delete (author, owner, staff), resolve, reopen."""
+
+    permission_classes = [IsAuthenticated, CommentAccess]
+    serializer_class = CommentOutputSerializer
+    parser_classes = [DepthLimitedJSONParser]
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        return Comment.objects.none()  # one comment at a time, through get_object
+
+    def get_object(self) -> Comment:
+        comment, self.video = selectors.comment_get_for(
+            user=self.request.user, comment_id=self.kwargs["pk"]
+        )
+        self.check_object_permissions(self.request, comment)
+        return comment
+
+    @extend_schema(responses={200: CommentOutputSerializer, **ERRORS_READ})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        request=CommentUpdateSerializer, responses={200: CommentOutputSerializer, **ERRORS_WRITE}
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        comment = self.get_object()
+        serializer = CommentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comments.comment_update(comment=comment, video=self.video, **serializer.validated_data)
+        return Response(self.get_serializer(comment).data)
+
+    @extend_schema(responses={204: None, **ERRORS_WRITE})
+    def destroy(self, request: Request, pk: str) -> Response:
+        comments.comment_delete(comment=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: CommentOutputSerializer, **ERRORS_WRITE})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        comment = comments.comment_set_resolved(
+            comment=self.get_object(), by=cast(User, request.user), resolved=True
+        )
+        return Response(self.get_serializer(comment).data)
+
+    @extend_schema(request=None, responses={200: CommentOutputSerializer, **ERRORS_WRITE})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        comment = comments.comment_set_resolved(
+            comment=self.get_object(), by=cast(User, request.user), resolved=False
+        )
+        return Response(self.get_serializer(comment).data)

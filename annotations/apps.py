@@ -6,6 +6,7 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Annotations"
 
     def ready(self) -> None:
+        from annotations.comments import comments_delete_for_video
         from annotations.services import (
             annotations_delete_for_comparison,
             annotations_delete_for_video,
@@ -13,4 +14,5 @@ class AnnotationsConfig(AppConfig):
         from videos.services import COMPARISON_DELETE_HOOKS, VIDEO_DELETE_HOOKS
 
         VIDEO_DELETE_HOOKS.append(annotations_delete_for_video)
+        VIDEO_DELETE_HOOKS.append(comments_delete_for_video)
         COMPARISON_DELETE_HOOKS.append(annotations_delete_for_comparison)

@@ -16,3 +16,7 @@ class AnnotationErrorCode(StrEnum):
 
 class AnnotationNotFound(NotFound):
     default_detail = "No such annotation."
+
+
+class CommentNotFound(NotFound):
+    default_detail = "No such comment."

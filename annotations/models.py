@@ -50,3 +50,40 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} at {self.timestamp:.3f}s on {self.video_id}"
+
+
+COMMENT_MAX_CHARS = 5000
+
+
+class Comment(models.Model):
+    """A note at a moment of the video (or on the whole video), or a reply to one: one level of
+    threads. Stored with the annotations (MongoDB when configured), so like them it refers to
+    the video, the author, the annotation it is about and its thread by id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    video_id = models.UUIDField(db_index=True)
+    author_id = models.BigIntegerField(db_index=True)
+    author_username = models.CharField(max_length=150)
+    # A reply names its thread's first comment; a thread's first comment has none.
+    parent_id = models.UUIDField(null=True, blank=True, db_index=True)
+    annotation_id = models.UUIDField(null=True, blank=True)
+    timestamp = models.FloatField(null=True, blank=True, help_text="seconds; empty: whole video")
+    frame = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField(max_length=COMMENT_MAX_CHARS)
+    # [{"id": user id, "username": ...}]: the people `@username` named who may view the video.
+    mentions = models.JSONField(default=list, blank=True)
+    resolved = models.BooleanField(default=False)
+    resolved_by_username = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    edited = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["video_id", "created_at"]
+        indexes = [models.Index(fields=["video_id", "created_at"], name="comment_video_created")]
+
+    def __str__(self) -> str:
+        where = "whole video" if self.timestamp is None else f"{self.timestamp:.3f}s"
+        return f"comment by {self.author_username} at {where} on {self.video_id}"

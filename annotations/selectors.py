@@ -6,8 +6,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import User
-from annotations.errors import AnnotationNotFound
-from annotations.models import Annotation
+from annotations.errors import AnnotationNotFound, CommentNotFound
+from annotations.models import Annotation, Comment
 from videos.errors import ComparisonNotFound, VideoNotFound
 from videos.models import Comparison, Video
 from videos.permissions import is_staff
@@ -70,3 +70,41 @@ def annotation_comparison_for(
         return comparison_get(user=user, comparison_id=annotation.comparison_id)
     except ComparisonNotFound:
         raise AnnotationNotFound() from None
+
+
+def comment_list(*, user: User | AnonymousUser, video: Video) -> list[Comment]:
+    """The video's threads in time order (whole-video threads first, then by moment, then by
+    when written), each followed by its replies oldest first. Hidden comments (and the replies
+    of a hidden thread) for staff only. The caller fetched `video` through the video selectors.
+    """
+    comments = list(Comment.objects.filter(video_id=video.pk).order_by("created_at"))
+    if not is_staff(user):
+        hidden_threads = {c.pk for c in comments if c.hidden and c.parent_id is None}
+        comments = [c for c in comments if not c.hidden and c.parent_id not in hidden_threads]
+    threads = [c for c in comments if c.parent_id is None]
+    threads.sort(key=lambda c: (c.timestamp is not None, c.timestamp or 0.0, c.created_at))
+    replies: dict[uuid.UUID, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    ordered: list[Comment] = []
+    for thread in threads:
+        ordered += [thread, *replies.get(thread.pk, [])]
+    return ordered
+
+
+def comment_get_for(
+    *, user: User | AnonymousUser, comment_id: uuid.UUID | str
+) -> tuple[Comment, Video]:
+    """The comment and its video if the user may see both; otherwise 404, never 403."""
+    try:
+        comment = Comment.objects.filter(pk=comment_id).first()
+    except (ValueError, TypeError):
+        comment = None
+    if comment is None or (comment.hidden and not is_staff(user)):
+        raise CommentNotFound()
+    try:
+        video = video_get(user=user, video_id=comment.video_id)
+    except VideoNotFound:
+        raise CommentNotFound() from None
+    return comment, video

@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from annotations.drawing import MAX_POINTS, POINT_COUNTS
-from annotations.models import Annotation
+from annotations.models import COMMENT_MAX_CHARS, Annotation, Comment
 from config.fields import StrictFloatField, StrictUUIDField
 from videos.storage import media_url
 
@@ -125,3 +125,43 @@ class AnnotationOutputSerializer(serializers.ModelSerializer[Annotation]):
 
     def get_audio_url(self, annotation: Annotation) -> str | None:
         return media_url(annotation.audio) if annotation.audio else None
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    # Length is checked after cleaning, in the service (one message for both).
+    text = serializers.CharField(max_length=COMMENT_MAX_CHARS * 2, trim_whitespace=False)
+    timestamp = StrictFloatField(min_value=0, required=False, allow_null=True)
+    annotation_id = StrictUUIDField(required=False, allow_null=True)
+    parent_id = StrictUUIDField(required=False, allow_null=True)
+
+
+class CommentUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=COMMENT_MAX_CHARS * 2, trim_whitespace=False)
+
+
+class CommentOutputSerializer(serializers.ModelSerializer[Comment]):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "video_id",
+            "parent_id",
+            "annotation_id",
+            "author",
+            "timestamp",
+            "frame",
+            "text",
+            "mentions",
+            "resolved",
+            "resolved_by_username",
+            "resolved_at",
+            "edited",
+            "hidden",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_author(self, comment: Comment) -> dict[str, Any]:
+        return {"id": comment.author_id, "username": comment.author_username}

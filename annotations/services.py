@@ -130,7 +130,15 @@ def annotation_create_drawing(
         side=side if comparison is not None else "",
     )
     _announce_created(annotation)
+    _notify_owner(video, author)
     return annotation
+
+
+def _notify_owner(video: Video, author: User) -> None:
+    """New drawings or voice-overs on someone's video: grouped per person and video."""
+    from accounts.notifications import NotificationKind, notify
+
+    notify(recipient=video.owner, kind=NotificationKind.ANNOTATION, actor=author, video=video)
 
 
 def annotation_update(
@@ -309,6 +317,7 @@ def voice_over_create(
     annotation.save(update_fields=["audio_source"])
     enqueue_voice_over(annotation_id=annotation.pk)
     _announce_created(annotation)
+    _notify_owner(video, author)
     return annotation
 
 

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import pages as account_pages
 from annotations import pages as annotation_pages
 from config import health
 from config.api import error_response
@@ -33,6 +34,12 @@ urlpatterns = [
     path("videos/<uuid:video_id>", annotation_pages.studio, name="studio"),
     path("compare/new", annotation_pages.compare_new, name="compare-new"),
     path("compare/<uuid:comparison_id>", annotation_pages.compare, name="compare"),
+    path("notifications", account_pages.inbox, name="inbox"),
+    path(
+        "settings/notifications", account_pages.notification_settings, name="notification-settings"
+    ),
+    path("notifications/unsubscribe/<str:token>", account_pages.unsubscribe, name="unsubscribe"),
+    path("invites/<str:token>", account_pages.invite, name="invite"),
     path("media/<int:expires>/<str:signature>/<path:key>", video_views.media, name="media"),
 ]
 

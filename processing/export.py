@@ -28,7 +28,7 @@ from processing.errors import ProcessingErrorCode
 from processing.jobs import ACTIVE, JobCancelled, JobRun, ProgressWriter, job_run
 from processing.models import JobKind, ProcessingJob
 from videos import storage
-from videos.models import Rendition
+from videos.models import Rendition, Video
 from videos.storage import LocalFile
 
 logger = logging.getLogger(__name__)
@@ -255,6 +255,15 @@ def _store(run: JobRun, target: Path) -> None:
         default_storage.delete(stored)  # cancelled (the video was deleted) while storing
         raise JobCancelled
     realtime.publish(job.video_id, "export.ready", {"id": str(job.pk), "progress": 100})
+    _notify_requester(job)
+
+
+def _notify_requester(job: ProcessingJob) -> None:
+    from accounts.notifications import NotificationKind, notify
+
+    video = Video.objects.select_related("owner").filter(pk=job.video_id).first()
+    if video is not None and job.requested_by is not None:
+        notify(recipient=job.requested_by, kind=NotificationKind.EXPORT_READY, video=video)
 
 
 def _export_failed(job: ProcessingJob, code: str, message: str) -> None:

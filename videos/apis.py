@@ -155,7 +155,10 @@ class VideoViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         if user is None:
             raise ApplicationError(errors={"username": ["No such user."]})
         share = services.video_share(
-            video=video, user=user, permission=serializer.validated_data["permission"]
+            video=video,
+            user=user,
+            permission=serializer.validated_data["permission"],
+            by=cast(User, request.user),
         )
         body = {"username": user.username, "permission": share.permission}
         return Response(body, status=status.HTTP_201_CREATED)

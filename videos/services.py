@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
+from accounts.notifications import notify
 from annotations import realtime
 from annotations.realtime import publish_access_check
 from config.errors import ApplicationError, Conflict, ServiceUnavailable
@@ -247,7 +248,9 @@ VIDEO_DELETE_HOOKS: list[Any] = []
 
 
 @transaction.atomic
-def video_share(*, video: Video, user: User, permission: SharePermission) -> VideoShare:
+def video_share(
+    *, video: Video, user: User, permission: SharePermission, by: User | None = None
+) -> VideoShare:
     if user.pk == video.owner_id:
         raise ApplicationError(errors={"username": ["The owner already has every right."]})
     if not user.is_active:
@@ -256,10 +259,12 @@ def video_share(*, video: Video, user: User, permission: SharePermission) -> Vid
         raise ApplicationError(
             errors={"permission": ["Only coaches and staff can be given annotate."]}
         )
-    share, _ = VideoShare.objects.update_or_create(
+    share, created = VideoShare.objects.update_or_create(
         video=video, user=user, defaults={"permission": permission}
     )
     publish_access_check(user_id=user.pk)  # lowered to view: their sockets stop annotating
+    if created:
+        notify(recipient=user, kind=NotificationKind.SHARE, actor=by, video=video)
     return share
 
 
@@ -404,23 +409,35 @@ def video_record_poster(*, video_id: uuid.UUID | str, key: str) -> None:
 
 
 def video_mark_ready(*, video_id: uuid.UUID | str) -> bool:
-    return video_transition(
+    done = video_transition(
         video_id=video_id,
         from_statuses=[VideoStatus.PROCESSING],
         to=VideoStatus.READY,
         progress=100,
     )
+    if done:
+        _notify_owner(video_id, NotificationKind.VIDEO_READY, "")
+    return done
+
+
+def _notify_owner(video_id: uuid.UUID | str, kind: NotificationKind, text: str) -> None:
+    video = Video.objects.select_related("owner").filter(pk=video_id).first()
+    if video is not None:
+        notify(recipient=video.owner, kind=kind, video=video, text=text)
 
 
 def video_mark_failed(*, video_id: uuid.UUID | str, code: str, message: str) -> bool:
     """Processing gave up on the video (bad media, or its worker kept dying)."""
-    return video_transition(
+    done = video_transition(
         video_id=video_id,
         from_statuses=list(IN_FLIGHT_STATUSES),
         to=VideoStatus.FAILED,
         status_code=code,
         status_message=message[:500],
     )
+    if done:
+        _notify_owner(video_id, NotificationKind.VIDEO_FAILED, message)
+    return done
 
 
 # --- Comparisons -----------------------------------------------------------------------------

@@ -326,6 +326,23 @@ TUS_EXPIRATION_SECONDS = env.int("TUS_EXPIRATION_SECONDS", default=24 * 3600)
 TUS_CLIENT_CHUNK_BYTES = env.int("TUS_CLIENT_CHUNK_BYTES", default=0)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 
+# --- Email: notifications and invitations (Django's email framework) ---------------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="") or "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Video coaching <noreply@localhost>")
+# Links in mails start with PUBLIC_BASE_URL, or this when it is empty.
+EMAIL_LINK_BASE_URL = env("EMAIL_LINK_BASE_URL", default="http://127.0.0.1:8000")
+# A notification waits this long for others to join it in one mail (sent by the sweeper).
+NOTIFICATION_DIGEST_SECONDS = env.int("NOTIFICATION_DIGEST_SECONDS", default=120)
+INVITE_TTL_HOURS = env.int("INVITE_TTL_HOURS", default=72)
+INVITE_RATE_LIMIT = env("INVITE_RATE_LIMIT", default="20/h")
+
 # --- i18n --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -38,3 +38,4 @@ CLAMAV_STREAM_MAX_BYTES = 64 * 1024 * 1024  # the test clamd is started with the
 # Tiny generated clips still exercise every rung of a ladder scaled down to their size.
 VIDEO_LADDER = "hd:480:1500:120,sd:240:800:60,mobile:120:300:30"
 FFMPEG_PRESET = "ultrafast"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # tests/conversation: real SMTP

@@ -5,6 +5,7 @@
 import { api, errorMessage, videoSocket } from "./lib/page.js";
 import { layout, render } from "./studio/canvas.js";
 import { $, canDraw, overlay, page, player, say, stage, track } from "./studio/dom.js";
+import { onCommentEvent, setupComments } from "./studio/comments.js";
 import { setupExports } from "./studio/exports.js";
 import { onKey } from "./studio/keys.js";
 import { refreshLists } from "./studio/lists.js";
@@ -40,7 +41,10 @@ async function start() {
     return;
   }
   track.setAttribute("aria-valuemax", (state.video.duration || 0).toFixed(2));
-  videoSocket(page.video_id, onEvent);
+  videoSocket(page.video_id, (event) => {
+    onCommentEvent(event);
+    onEvent(event);
+  });
   if (state.video.status !== "ready") {
     showNotReady(state.video);
     return;
@@ -48,6 +52,7 @@ async function start() {
   await setupQuality(layout);
   await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion(), setupExports()]);
   refreshLists();
+  setupComments();
   new ResizeObserver(layout).observe(stage);
   new ResizeObserver(refreshMarkers).observe(track); // groups depend on the track's width
   document.addEventListener("fullscreenchange", layout);

@@ -29,7 +29,7 @@ def test_export_import_round_trip_and_vtt(coaching):
 
     coach = bearer(APIClient(), users["annotating_coach"])
     imported = coach.post(f"/api/v1/videos/{video.pk}/annotations/import", document, format="json")
-    assert imported.status_code == 201 and imported.json() == {"imported": 2}
+    assert imported.status_code == 201 and imported.json() == {"imported": 2, "comments": 0}
     assert Annotation.objects.filter(author_username="coach_a").count() == 2
 
 

@@ -2,6 +2,7 @@
 // adding a person by username, and removing one.
 import { api, ApiError, el } from "../lib/page.js";
 import { $, page } from "./dom.js";
+import { setupPeople } from "./people.js";
 import { state } from "./state.js";
 
 async function reloadVideo() {
@@ -64,6 +65,7 @@ export function setupShare() {
     dialog.showModal();
   });
   $("share-close").addEventListener("click", () => dialog.close());
+  setupPeople(shareMessage);
   $("share-form").addEventListener("submit", (event) => {
     event.preventDefault();
     shareWith(list, shareMessage);

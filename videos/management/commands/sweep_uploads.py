@@ -1,5 +1,5 @@
 """Periodic upkeep: expire abandoned tus uploads, re-send stranded processing, remove the
-working folders of jobs whose worker died."""
+working folders of jobs whose worker died, and mail the notification digests that are due."""
 
 import logging
 import time
@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from accounts.mail import digests_send_due
 from processing.workdirs import workdirs_sweep
 from videos.services import uploads_expire, videos_enqueue_stranded
 
@@ -31,6 +32,12 @@ class Command(BaseCommand):
                 workdirs_sweep()
             except Exception:  # a sweep must never take the loop down; the next one retries
                 logger.exception("upload sweep failed")
+            try:
+                mailed = digests_send_due()
+                if mailed:
+                    logger.info("mailed notification digests", extra={"mails": mailed})
+            except Exception:  # a mail server down must not stop the upload sweep
+                logger.exception("notification digests failed")
             if every <= 0:
                 return
             time.sleep(every)
