@@ -93,7 +93,11 @@ async def time_fanout(
     try:
         for index in range(events):
             started = time.perf_counter()
-            body = {"video_id": video_id, "timestamp": index % 600, "drawing_data": DRAWING}
+            body: dict[str, Any] = {
+                "video_id": video_id,
+                "timestamp": index % 600,
+                "drawing_data": DRAWING,
+            }
 
             watchers = [asyncio.create_task(seen(socket, started)) for socket in sockets]
             response = await asyncio.to_thread(session.post, url, json=body, timeout=10)

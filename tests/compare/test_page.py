@@ -106,7 +106,7 @@ def test_frames_in_lockstep_from_the_sync_point(open_page, compared):
     assert page.evaluate(READ_COUNTER, "right") == 12
     expect(page.locator("#step-note")).to_have_text("one frame = 1/30 s")
     # one frame = 1/30 s: the left clip moves a frame each step, the 24 fps one less often
-    seen = [(30, 12)]
+    seen: list[tuple[int | None, int | None]] = [(30, 12)]
     for step in range(1, 6):
         page.get_by_role("button", name="+1 frame: next frame of the faster clip").click()
         wait_settled(page)
@@ -172,6 +172,7 @@ def test_drawing_on_a_pane_saves_it_on_that_side(open_page, compared):
         12,
         comparison.right_video_id,
     )
+    assert drawing.drawing_data is not None
     assert drawing.drawing_data["points"][0] == [
         pytest.approx(0.2, abs=0.02),
         pytest.approx(0.7, abs=0.02),
