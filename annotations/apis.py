@@ -1,5 +1,6 @@
 """The annotations API: thin viewsets over the services, with the video's access rules."""
 
+import csv
 from typing import cast
 
 from django.db.models import QuerySet
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import User
-from annotations import exchange, selectors, services
+from annotations import exchange, measure, selectors, services
 from annotations.models import Annotation, AnnotationType
 from annotations.permissions import AnnotationAccess
 from annotations.serializers import (
@@ -128,6 +129,32 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
             annotation=annotation, video=self.video, **serializer.validated_data
         )
         return Response(self.get_serializer(annotation).data)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, **ERRORS_READ})
+    @action(detail=True, methods=["get"], url_path=r"series\.csv", url_name="series-csv")
+    def series_csv(self, request: Request, pk: str) -> HttpResponse:
+        """The drawing's measurement over time (tracked positions, speeds, angles, lengths)."""
+        annotation = self.get_object()
+        if annotation.type != AnnotationType.DRAWING or not annotation.drawing_data:
+            raise ApplicationError("A voice-over has no measurement series.")
+        basis = selectors.measure_basis(annotation.video_id)
+        rows = measure.series_rows(
+            annotation.drawing_data,
+            annotation.tracking,
+            timestamp=annotation.timestamp,
+            duration=annotation.duration,
+            width=basis.width,
+            height=basis.height,
+            fps=basis.fps,
+            scale=basis.metres_per_pixel,
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="series-{annotation.pk}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(measure.SERIES_COLUMNS)
+        for row in rows:
+            writer.writerow([measure.spreadsheet_safe(cell) for cell in row])
+        return response
 
     @extend_schema(responses={204: None, **ERRORS_WRITE})
     def destroy(self, request: Request, pk: str) -> Response:

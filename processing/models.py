@@ -15,6 +15,7 @@ class JobKind(models.TextChoices):
     TRANSCODE = "transcode", "Transcode (the processing pipeline)"
     EXPORT = "export", "Export (drawings burned in, voice-overs mixed)"
     VOICE_OVER = "voice_over", "Voice-over (a recording normalised; options.annotation_id)"
+    TRACK = "track", "Tracking (points followed through frames; options.annotation_id)"
 
 
 class ProcessingJob(models.Model):
