@@ -117,6 +117,7 @@ def annotation_create_drawing(
     )
     if is_tracked(drawing_data):
         _tracking_start(annotation, at=annotation.timestamp, points=drawing_data["points"])
+        annotation.save(update_fields=["tracking"])
     _announce_created(annotation)
     return annotation
 

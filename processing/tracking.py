@@ -4,9 +4,9 @@ Pyramidal Lucas-Kanade optical flow (cv2.calcOpticalFlowPyrLK, checked forwards 
 carries each point from frame to frame; template matching (cv2.matchTemplate against the patch
 the point was placed on, which never changes, or failing that the last well-matched patch)
 re-anchors it, so small flow errors do not add up into drift (a template refreshed every frame
-drifts too: 2 px over 10 s on the benchmark, against 0.14 px anchored). A point is lost when it leaves the picture or when neither the
-flow nor the template can vouch for it (the match score falls below MIN_SCORE); tracking stops
-there and records `lost_at`.
+drifts too: 2 px over 10 s on the benchmark, against 0.14 px anchored). A point is lost when it
+leaves the picture or when neither the flow nor the template can vouch for it (the match score
+falls below `min_score`); tracking stops there and records `lost_at`.
 
 The frames come from the largest rendition at or below 720p (the source's size when smaller),
 decoded by ffmpeg straight into a pipe as gray pictures, at most TRACK_MAX_SIDE on the long side,
@@ -245,7 +245,11 @@ def decode_gray(
     argv = ffmpeg.compile_hardened(output)
     for raw in ffmpeg.read_frames(argv, frame_bytes=luma + chroma, timeout=timeout):
         gray = np.frombuffer(raw, dtype=np.uint8, count=luma).reshape(height, width)
-        yield gray if target == (width, height) else cv2.resize(gray, target, cv2.INTER_AREA)
+        yield gray if target == (width, height) else _resize(gray, target)
+
+
+def _resize(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
 
 
 def track_points(

@@ -85,7 +85,7 @@ def write_clip(path: Path, motion: Motion, *, seed: int = 7, noise: float = 4.0)
     w, h = motion.width, motion.height
     pan = round(0.2 * w)
     background = 110 + 30 * _texture(rng, h + pan, w + pan, sigma=max(2.0, h / 180))
-    side = int(math.ceil(motion.radius)) * 2 + 5
+    side = math.ceil(motion.radius) * 2 + 5
     sprites = []
     for _ in motion.paths:
         texture = 128 + 60 * _texture(rng, side, side, sigma=max(1.2, h / 400))
@@ -125,7 +125,7 @@ def _paste(frame: np.ndarray, texture: np.ndarray, mask: np.ndarray, x: float, y
     side = texture.shape[0]
     centre = (side - 1) / 2
     left, top = math.floor(x - centre), math.floor(y - centre)
-    shift = np.float32([[1, 0, x - centre - left], [0, 1, y - centre - top]])
+    shift = np.array([[1, 0, x - centre - left], [0, 1, y - centre - top]], dtype=np.float32)
     moved = cv2.warpAffine(texture, shift, (side, side), flags=cv2.INTER_LINEAR)
     alpha = cv2.warpAffine(mask, shift, (side, side), flags=cv2.INTER_LINEAR)
     height, width = frame.shape
