@@ -170,7 +170,7 @@ def test_a_correction_resumes_tracking_from_its_frame(
 
 @pytest.mark.django_db(databases="__all__")
 def test_bad_corrections_are_400(motion_clips):
-    clip, motion = motion_clips["thrown"]
+    clip, _ = motion_clips["thrown"]
     owner, video = setup_video(clip)
     client = bearer(APIClient(), owner)
     tracked = create_track(client, video, [[0.5, 0.5]]).json()
