@@ -19,7 +19,7 @@ import signal
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -317,6 +317,57 @@ def read_frames(argv: Sequence[str], *, frame_bytes: int, timeout: float) -> Ite
             kill_group(process)  # type: ignore[arg-type]
             process.wait()
         stdout.close()
+        reader.join(timeout=5)
+    tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
+    if timed_out.is_set():
+        raise ProcessTimeout(Path(argv[0]).name, timeout, tail)
+    if process.returncode != 0:
+        if NO_SPACE in tail:
+            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
+        raise MediaError(
+            ProcessingErrorCode.CORRUPT_MEDIA,
+            f"{Path(argv[0]).name} failed (exit {process.returncode})",
+            tail,
+        )
+
+
+def write_frames(argv: Sequence[str], frames: Iterable[bytes], *, timeout: float) -> None:
+    """Run an ffmpeg argv that reads raw frames from stdin (`pipe:0`) and feed it `frames` as
+    they are made (the export's per-frame overlays): own process group, killed with its thread,
+    on timeout (ProcessTimeout) and when making a frame fails; MediaError when ffmpeg fails."""
+    process = subprocess.Popen(
+        [*DIE_WITH_PARENT, *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    stderr_tail: deque[bytes] = deque(maxlen=LOG_TAIL_LINES)
+    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True)
+    timed_out = threading.Event()
+
+    def expire() -> None:
+        timed_out.set()
+        kill_group(process)  # type: ignore[arg-type]
+
+    timer = threading.Timer(timeout, expire)
+    reader.start()
+    timer.start()
+    stdin = process.stdin
+    if stdin is None:  # never: stdin is a pipe; for the type checker
+        raise RuntimeError("ffmpeg's stdin is not a pipe")
+    try:
+        with contextlib.suppress(BrokenPipeError):  # ffmpeg stopped reading: its exit says why
+            for frame in frames:
+                stdin.write(frame)
+            stdin.close()
+        process.wait()
+    except BaseException:
+        kill_group(process)  # type: ignore[arg-type]
+        process.wait()
+        raise
+    finally:
+        timer.cancel()
         reader.join(timeout=5)
     tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
     if timed_out.is_set():
