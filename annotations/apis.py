@@ -1,7 +1,7 @@
 """The annotations API: thin viewsets over the services, with the video's access rules."""
 
 import csv
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -91,8 +91,8 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
             return Annotation.objects.none()
         query = AnnotationVideoQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        video = _video_for(self.request, query.validated_data["video_id"])
-        return selectors.annotation_list(user=self.request.user, video=video)
+        self.video = _video_for(self.request, query.validated_data["video_id"])
+        return selectors.annotation_list(user=self.request.user, video=self.video)
 
     def get_object(self) -> Annotation:
         annotation, self.video = selectors.annotation_get_for(
@@ -100,6 +100,15 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         )
         self.check_object_permissions(self.request, annotation)
         return annotation
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # The video is at hand (fetched for its access rules): measurements need no second read.
+        context = super().get_serializer_context()
+        video = getattr(self, "video", None)
+        if video is not None:
+            basis = selectors.measure_basis(video.pk, video=video)
+            context["measure_basis"] = {str(video.pk): basis}
+        return context
 
     def get_throttles(self) -> list[BaseThrottle]:
         creates = self.action in ("drawing", "voice_over")
@@ -137,7 +146,7 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         annotation = self.get_object()
         if annotation.type != AnnotationType.DRAWING or not annotation.drawing_data:
             raise ApplicationError("A voice-over has no measurement series.")
-        basis = selectors.measure_basis(annotation.video_id)
+        basis = selectors.measure_basis(annotation.video_id, video=self.video)
         rows = measure.series_rows(
             annotation.drawing_data,
             annotation.tracking,

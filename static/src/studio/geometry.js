@@ -128,6 +128,8 @@ export function distanceTo(data, width, height, x, y) {
       return Math.abs(Math.hypot(nx, ny) - 1) * Math.min(rx, ry);
     }
     case "text":
+    case "timer":
+    case "track":
       return Math.hypot(x - points[0][0], y - points[0][1]) - 20;
     case "angle":
       return Math.min(toSegment(points[1], points[0], x, y), toSegment(points[1], points[2], x, y));

@@ -20,6 +20,15 @@ export function setTool(tool) {
   overlay.dataset.tool = tool;
 }
 
+const ONE_POINT = new Set(["timer", "track"]); // placed with one click (measure.js, track.js)
+
+/** The measuring options of a new drawing: a calibration's length, `track` on shapes. */
+function measureDraft(drawing) {
+  if (drawing.tool_type === "calibration") return { ...drawing, length_m: Number($("calibration-length").value) || 1 };
+  if (["angle", "line", "arrow"].includes(drawing.tool_type) && $("track-shapes")?.checked) return { ...drawing, track: true };
+  return drawing;
+}
+
 function style() {
   return { color: $("color").value.toUpperCase(), width: Number($("width").value) };
 }
@@ -69,6 +78,8 @@ function onPointerDown(event) {
     }
   } else if (state.tool === "text") {
     placeText(point);
+  } else if (ONE_POINT.has(state.tool)) {
+    save(measureDraft({ tool_type: state.tool, points: [point], ...style() }), player.currentTime);
   } else if (state.tool === "angle" && state.draft && state.draft.points.length === 3) {
     state.draft.points[2] = point; // the second click: the other end
   } else {
@@ -102,7 +113,7 @@ function onPointerUp(event) {
   }
   if (draft.tool_type === "pen" && draft.points.length < 2) draft.points.push(draft.points[0]);
   draftTake();
-  save(draft, state.draftTime);
+  save(measureDraft(draft), state.draftTime);
 }
 
 function placeText(point) {
@@ -140,12 +151,19 @@ async function save(drawing, time) {
     annotationForget(temp.id);
     annotationKeep(saved);
     remember({ op: "create", id: saved.id });
-    say(drawing.tool_type === "angle" ? `Saved: ${saved.angle_degrees.toFixed(1)}°` : "Saved.", "ok");
+    say(savedMessage(drawing, saved), "ok");
   } catch (error) {
     annotationForget(temp.id);
     say(`Not saved: ${error.message}`);
   }
   listsChanged();
+}
+
+function savedMessage(drawing, saved) {
+  if (saved.tracking) return "Saved: the points are being followed through the video…";
+  if (drawing.tool_type === "angle") return `Saved: ${saved.angle_degrees.toFixed(1)}°`;
+  if (saved.length_m != null) return `Saved: ${saved.length_m < 1 ? `${(saved.length_m * 100).toFixed(1)} cm` : `${saved.length_m.toFixed(2)} m`}`;
+  return "Saved.";
 }
 
 export async function remove(id) {
