@@ -338,6 +338,9 @@ def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotat
         **{**fields, "timestamp": start},
         frame=frame,
     )
+    if is_tracked(annotation.drawing_data):  # followed again: its positions went with the row
+        _tracking_start(annotation, at=annotation.timestamp, points=kept["drawing_data"]["points"])
+        annotation.save(update_fields=["tracking"])
     _announce_created(annotation)
     return annotation
 

@@ -32,8 +32,16 @@ from django.core.files.storage import default_storage
 from annotations.models import Annotation
 from annotations.services import tracking_record, tracking_record_failed
 from processing import ffmpeg, metrics
-from processing.jobs import JobCancelled, JobRun, job_heartbeat, job_live_or_create, job_run
-from processing.models import JobKind, ProcessingJob
+from processing.jobs import (
+    ACTIVE,
+    JobCancelled,
+    JobRun,
+    job_finish,
+    job_heartbeat,
+    job_live_or_create,
+    job_run,
+)
+from processing.models import JobKind, JobState, ProcessingJob
 from videos.models import Video
 
 logger = logging.getLogger(__name__)
@@ -295,9 +303,16 @@ def run_tracking(*, annotation_id: str) -> None:
             extra={"annotation_id": str(annotation_id)},
         )
         return
-    if annotation.tracking.get("state") not in ("queued", "running"):
-        return  # done by an earlier delivery
     revision = int(annotation.tracking["revision"])
+    if annotation.tracking.get("state") not in ("queued", "running"):
+        # Done by an earlier delivery, which may have stopped between recording the result and
+        # ending its job: end it now, or the watchdog would retry it into `worker_crashed`.
+        live = ProcessingJob.objects.filter(
+            kind=JobKind.TRACK, state__in=ACTIVE, options__annotation_id=str(annotation_id)
+        ).filter(options__revision=revision)
+        for job in live:
+            job_finish(job, JobState.SUCCEEDED)
+        return
     with job_run(
         track_job(annotation),
         prefix="track",
@@ -364,8 +379,11 @@ def follow(annotation: Annotation, run: JobRun, *, revision: int) -> None:
     finally:
         frames.close()
     metrics.STEP_DURATION.labels(step="track").observe(time.perf_counter() - started)
+    # The result first, then the job: a worker dying in between leaves a job that the next
+    # delivery ends at once (run_tracking), never a finished job with a track still "running".
+    if record(positions=positions, state="succeeded", progress=100, lost_at=lost_at) is None:
+        raise JobCancelled  # corrected or deleted meanwhile
     run.succeed(progress=100)
-    record(positions=positions, state="succeeded", progress=100, lost_at=lost_at)
 
 
 def _failed(

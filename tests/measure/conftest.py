@@ -2,6 +2,9 @@ import pytest
 
 from tests.factories import make_user, make_video
 from tests.measure.motion import Motion, angle_paths, parabola, write_clip
+
+# The browser fixtures, for the studio test (test_studio_measure.py).
+from tests.pages.conftest import browser, live, open_page, page_errors, worker  # noqa: F401
 from videos.models import VideoShare
 
 
