@@ -118,6 +118,7 @@ def annotation_create_drawing(
     if is_tracked(drawing_data):
         _tracking_start(annotation, at=annotation.timestamp, points=drawing_data["points"])
         annotation.save(update_fields=["tracking"])
+        _tracking_enqueue(annotation)
     _announce_created(annotation)
     return annotation
 
@@ -172,6 +173,8 @@ def annotation_update(
         annotation.tracking = None  # `track` switched off
         fields.append("tracking")
     annotation.save(update_fields=fields)
+    if "tracking" in fields and annotation.tracking is not None:
+        _tracking_enqueue(annotation)
     realtime.publish_annotation(annotation, "annotation.updated")
     return annotation
 
@@ -190,8 +193,8 @@ def _tracking_start(
     points: list[list[float]],
     kept: list[list[Any]] | None = None,
 ) -> None:
-    """Queue tracking from time `at` with `points` there; positions before `at` are `kept`.
-    The job is sent once the write commits (processing.services.track_enqueue)."""
+    """Tracking from time `at` with `points` there, queued; positions before `at` are `kept`.
+    The caller saves the row, then calls _tracking_enqueue."""
     previous = annotation.tracking or {}
     annotation.tracking = {
         "state": "queued",
@@ -202,6 +205,10 @@ def _tracking_start(
         "revision": int(previous.get("revision", 0)) + 1,
         "start": {"t": at, "points": [list(point) for point in points]},
     }
+
+
+def _tracking_enqueue(annotation: Annotation) -> None:
+    """Send the tracking job once the saved row commits (at once outside a transaction)."""
     annotation_id = annotation.pk
 
     def enqueue() -> None:
@@ -341,6 +348,7 @@ def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotat
     if is_tracked(annotation.drawing_data):  # followed again: its positions went with the row
         _tracking_start(annotation, at=annotation.timestamp, points=kept["drawing_data"]["points"])
         annotation.save(update_fields=["tracking"])
+        _tracking_enqueue(annotation)
     _announce_created(annotation)
     return annotation
 
