@@ -59,8 +59,8 @@ def test_the_studio_draws_a_trajectory_and_charts_its_speed(open_page, coaching,
     expect(page.locator("#measure-chart-caption")).to_contain_text("Speed:")
     screenshot(page, "studio-trajectory")
 
-    page.get_by_label("Known length (m)").fill("2")
     page.get_by_role("button", name="Calibrate", exact=True).click()
+    page.get_by_label("Known length (m)").fill("2")
     drag(page, (0.1, 0.9), (0.5, 0.9))
     expect(page.locator("#studio-message")).to_have_text("Saved: 2.00 m")
     page.get_by_role("button", name="Distance", exact=True).click()

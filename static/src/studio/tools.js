@@ -18,6 +18,8 @@ export function setTool(tool) {
     button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
   }
   overlay.dataset.tool = tool;
+  // A tool's own options (a calibration's length, following a shape) show with it only.
+  for (const option of document.querySelectorAll(".tool-option")) option.hidden = !option.dataset.tools.split(" ").includes(tool);
 }
 
 const ONE_POINT = new Set(["timer", "track"]); // placed with one click (measure.js, track.js)
