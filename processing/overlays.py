@@ -27,6 +27,7 @@ from processing import ffmpeg
 from processing.export import _bgra, _text, render_drawing
 
 TRAIL_SECONDS: float = drawing.MEASURE["trail_seconds"]
+TIMER_HOLD_SECONDS: float = drawing.MEASURE["timer_hold_seconds"]
 
 
 def is_moving(annotation: Annotation) -> bool:
@@ -144,6 +145,8 @@ def write_overlay(
 ) -> MovingOverlay | None:
     """Encode the drawing's frames over its window into `target`; None for an empty window."""
     end = annotation.timestamp + annotation.duration
+    if (annotation.drawing_data or {}).get("tool_type") == "timer":
+        end += TIMER_HOLD_SECONDS  # frozen at its end a while, as in the studio
     first, last = frame_window(annotation.timestamp, end, fps)
     if last <= first:
         return None

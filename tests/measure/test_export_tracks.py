@@ -65,7 +65,9 @@ def test_a_timer_counts_in_the_export(tmp_path):
     def label(index: int) -> np.ndarray:  # where the timer's text sits (top left)
         return exported[index][20:60, 28:140].astype(int)
 
-    before, early, late, after = (label(round(t * rate)) for t in (0.3, 0.6, 1.44, 1.8))
+    times = (0.3, 0.6, 1.44, 1.6, 3.7)  # hidden again 2 s (the hold) after its end at 1.5 s
+    before, early, late, frozen, after = (label(round(t * rate)) for t in times)
     assert np.abs(before - 128).max() < 12 and np.abs(after - 128).max() < 12  # not shown
     assert np.abs(early - 128).max() > 60  # drawn
     assert np.abs(early - late).max() > 20  # and counting: "0.12 s" became "0.96 s" (tiny at 240p)
+    assert np.abs(frozen - 128).max() > 60  # still shown after its end (the hold), at "1.00 s"
