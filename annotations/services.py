@@ -163,7 +163,7 @@ def annotation_update(
             raise ApplicationError(
                 errors={"tracking_correction": ["Correct a track alone, not with other changes."]}
             )
-        _tracking_correct(annotation, **tracking_correction)
+        _tracking_correct(annotation, fps=video.fps, **tracking_correction)
         fields.append("tracking")
     elif tracked and len(fields) > 1:  # moved, re-timed or redrawn: follow it again from its start
         points = annotation.drawing_data["points"]  # type: ignore[index]
@@ -219,7 +219,9 @@ def _tracking_enqueue(annotation: Annotation) -> None:
     transaction.on_commit(enqueue)
 
 
-def _tracking_correct(annotation: Annotation, *, t: float, point: int, x: float, y: float) -> None:
+def _tracking_correct(
+    annotation: Annotation, *, fps: float | None, t: float, point: int, x: float, y: float
+) -> None:
     """The coach says where point `point` is at time `t`: keep what was tracked before that
     frame, put the point there, and track again from that frame on."""
     tracking = annotation.tracking or {}
@@ -235,19 +237,15 @@ def _tracking_correct(annotation: Annotation, *, t: float, point: int, x: float,
             errors={"tracking_correction": [f"This drawing has {count} tracked points."]}
         )
     positions = list(tracking.get("positions") or [])
-    # The frame the correction is on: the tracked frame nearest to t (or t itself, untracked yet).
-    index = min(
-        range(len(positions)),
-        key=lambda i: abs(float(positions[i][0]) - t),
-        default=None,
-    )
-    if index is not None and abs(float(positions[index][0]) - t) < 0.5:
-        at, points = float(positions[index][0]), entry_points(positions[index])
-        kept = positions[:index]
+    # The correction is on the frame shown at t (the frame rule); what was tracked before that
+    # frame stays, and the other points start from where they were last tracked.
+    _, at = frame_rule(t, fps)
+    kept = [entry for entry in positions if float(entry[0]) < at - FRAME_EPSILON]
+    if kept:
+        points = [list(p) for p in entry_points(kept[-1])]
     else:
-        at, points = t, [list(p) for p in tracking.get("start", {}).get("points") or []]
+        points = [list(p) for p in tracking.get("start", {}).get("points") or []]
         points = points or [list(p) for p in annotation.drawing_data["points"]]  # type: ignore[index]
-        kept = [entry for entry in positions if float(entry[0]) < t]
     points[point] = [x, y]
     _tracking_start(annotation, at=at, points=points, kept=kept)
 
