@@ -6,15 +6,20 @@ import asyncio
 import csv
 import io
 import math
+from datetime import timedelta
 
 import pytest
 from channels.layers import get_channel_layer
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from annotations import services
 from annotations.models import Annotation
 from annotations.realtime import video_group
 from processing import tracking
 from processing.models import JobKind, JobState, ProcessingJob
+from processing.services import jobs_watchdog
 from tests.conftest import bearer
 from tests.factories import make_user, ready_video
 from tests.measure.motion import true_angle
@@ -290,3 +295,57 @@ def test_progress_is_published_live_as_annotation_updated(motion_clips, monkeypa
     assert any(event["tracking"]["state"] == "running" for event in updates)
     running = [event for event in updates if event["tracking"]["state"] == "running"]
     assert len(running[-1]["tracking"]["positions"]) > len(running[0]["tracking"]["positions"])
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_an_overtaken_run_cannot_write(motion_clips):
+    clip, motion = motion_clips["thrown"]
+    owner, video = setup_video(clip)
+    client = bearer(APIClient(), owner)
+    body = create_track(client, video, [normalised(motion.truth(0)[0])]).json()
+    url = f"/api/v1/annotations/{body['id']}"
+    client.patch(url, {"tracking_correction": {"t": 0.5, "x": 0.5, "y": 0.5}}, format="json")
+    stale = services.tracking_record(
+        annotation_id=body["id"],
+        revision=1,
+        positions=[[0, 0.1, 0.1]],
+        state="succeeded",
+        progress=100,
+    )
+    assert stale is None
+    tracking_now = Annotation.objects.get(pk=body["id"]).tracking or {}
+    assert (tracking_now["revision"], tracking_now["state"]) == (2, "queued")
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_unreadable_media_fails_the_track_and_its_job(motion_clips):
+    clip, motion = motion_clips["thrown"]
+    owner, video = setup_video(clip)
+    client = bearer(APIClient(), owner)
+    body = create_track(client, video, [normalised(motion.truth(0)[0])]).json()
+    for rendition in video.renditions.all():
+        with default_storage.open(rendition.file.name, "wb") as broken:
+            broken.write(b"no longer a video")
+    tracking.run_tracking(annotation_id=body["id"])
+    job = ProcessingJob.objects.get(kind=JobKind.TRACK)
+    result = client.get(f"/api/v1/annotations/{body['id']}").json()["tracking"]
+    assert job.state == JobState.FAILED and job.error_code == "corrupt_media"
+    assert result["state"] == "failed" and result["error"]
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_track_whose_worker_keeps_dying_ends_failed(motion_clips, settings):
+    clip, motion = motion_clips["thrown"]
+    owner, video = setup_video(clip)
+    client = bearer(APIClient(), owner)
+    body = create_track(client, video, [normalised(motion.truth(0)[0])]).json()
+    job = tracking.track_job(Annotation.objects.get(pk=body["id"]))
+    long_ago = timezone.now() - timedelta(hours=1)
+    ProcessingJob.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING, heartbeat_at=long_ago, attempts=settings.PROCESSING_MAX_ATTEMPTS
+    )
+    assert jobs_watchdog()["failed"] == 1
+    job.refresh_from_db()
+    assert (job.state, job.error_code) == (JobState.FAILED, "worker_crashed")
+    result = Annotation.objects.get(pk=body["id"]).tracking or {}
+    assert result["state"] == "failed" and "kept stopping" in result["error"]
