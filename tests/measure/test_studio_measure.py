@@ -59,6 +59,17 @@ def test_the_studio_draws_a_trajectory_and_charts_its_speed(open_page, coaching,
     expect(page.locator("#measure-chart-caption")).to_contain_text("Speed:")
     screenshot(page, "studio-trajectory")
 
+    # The coach drags the point where it really is: tracked again from that frame.
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.locator("#drawing-list li").first.get_by_role("button").first.click()  # select its row
+    seek(page, t + 0.01)
+    drag(page, (x, y), (min(0.95, x + 0.1), y), steps=4)
+    expect(page.locator("#studio-message")).to_contain_text("Corrected")
+    corrected = Annotation.objects.get(pk=annotation.pk).tracking or {}
+    assert corrected["revision"] == 2
+    assert corrected["start"]["t"] == pytest.approx(t, abs=1e-6)
+    assert corrected["start"]["points"][0] == pytest.approx([min(0.95, x + 0.1), y], abs=0.01)
+
     page.get_by_role("button", name="Calibrate", exact=True).click()
     page.get_by_label("Known length (m)").fill("2")
     drag(page, (0.1, 0.9), (0.5, 0.9))

@@ -8,7 +8,7 @@ import { editableSelection } from "./edit.js";
 import { handleIndexes } from "./handles.js";
 import { drawDrawing, drawHandles } from "./render.js";
 import { chartedAnnotation, drawChart } from "./chart.js";
-import { drawMeasure, drawsHere, measureShowing } from "./track.js";
+import { drawCorrection, drawMeasure, drawsHere, measureShowing } from "./track.js";
 import { state } from "./state.js";
 import { drawMotion } from "./timeline.js";
 import { syncVoices } from "./voiceovers.js";
@@ -61,6 +61,7 @@ export function render() {
   const mine = editableSelection();
   if (mine && drawingShowing(mine, time, state.fps)) drawHandles(ctx, mine.drawing_data, width, height, handleIndexes(mine.drawing_data));
   if (state.draft) drawDrawing(ctx, state.draft, width, height);
+  drawCorrection(ctx, width, height);
   updateClock(time);
   syncVoices(time);
   if (loopEnded(state.loop, time)) player.currentTime = state.loop.a;

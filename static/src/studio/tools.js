@@ -4,7 +4,8 @@ import { api } from "../lib/page.js";
 import { $, canDraw, overlay, page, player, say } from "./dom.js";
 import { drawingShowing, frameStart } from "./frames.js";
 import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
-import { editEnd, editMove, editStart, reach, selectDrawing, setupEditing } from "./edit.js";
+import { editEnd, editMove, editStart, editableSelection, reach, selectDrawing, setupEditing } from "./edit.js";
+import { correctionEnd, correctionMove, correctionStart } from "./track.js";
 import { annotationDeleted, annotationForget, annotationKeep, draftStart, draftTake, listsChanged, state, toolChoose } from "./state.js";
 import { loadHistory, redo, remember, undo } from "./undo.js";
 
@@ -29,6 +30,24 @@ function measureDraft(drawing) {
   if (drawing.tool_type === "calibration") return { ...drawing, length_m: Number($("calibration-length").value) || 1 };
   if (["angle", "line", "arrow"].includes(drawing.tool_type) && $("track-shapes")?.checked) return { ...drawing, track: true };
   return drawing;
+}
+
+/** A press on a point of my selected tracked drawing, after its first frame: a correction. */
+function startCorrection(event, point) {
+  const box = overlay.getBoundingClientRect();
+  const annotation = editableSelection();
+  const where = { time: player.currentTime, width: box.width, height: box.height, x: event.clientX - box.left, y: event.clientY - box.top };
+  return correctionStart(annotation, { ...where, reach: reach(event), point });
+}
+
+async function saveCorrection({ id, tracking_correction }) {
+  try {
+    annotationKeep(await api(`annotations/${id}`, { method: "PATCH", json: { tracking_correction } }));
+    say("Corrected: following it again from this frame…", "ok");
+  } catch (error) {
+    say(`Not corrected: ${error.message}`);
+  }
+  listsChanged();
 }
 
 function style() {
@@ -74,6 +93,7 @@ function onPointerDown(event) {
   player.pause();
   const point = normalised(event);
   if (state.tool === "select") {
+    if (startCorrection(event, point)) return;
     if (!editStart(event, point)) {
       selectAt(event);
       editStart(event, point); // pressed on a drawing of mine: it follows at once
@@ -90,6 +110,7 @@ function onPointerDown(event) {
 }
 
 function onPointerMove(event) {
+  if (correctionMove(normalised(event))) return;
   if (state.edit) editMove(normalised(event));
   if (!state.draft) return;
   const point = normalised(event);
@@ -107,6 +128,11 @@ function onPointerMove(event) {
 }
 
 function onPointerUp(event) {
+  const corrected = correctionEnd();
+  if (corrected) {
+    saveCorrection(corrected);
+    return;
+  }
   if (editEnd() || !state.draft) return;
   const draft = state.draft;
   if (draft.tool_type === "angle" && draft.points.length === 2) {

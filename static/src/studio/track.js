@@ -93,3 +93,50 @@ export function drawMeasure(ctx, annotation, { width, height, time, video, annot
     label(ctx, lengthLabel(data, video || { width, height }, scale), shape.text_anchor, shape, color);
   }
 }
+
+// --- Correcting a tracked point: drag it where it really is, at the frame on screen ------------
+
+let correction = null; // { annotation, index, point, time } while a tracked point is dragged
+
+/** The index of the tracked point of `annotation` within `reach` px of (x, y) at `time`, or -1. */
+export function trackedPointAt(annotation, time, width, height, x, y, reach) {
+  const now = pointsAt(annotation.tracking?.positions, time);
+  if (!now) return -1;
+  let best = -1;
+  let bestDistance = reach;
+  now.forEach(([px, py], index) => {
+    const distance = Math.hypot(px * width - x, py * height - y);
+    if (distance <= bestDistance) [best, bestDistance] = [index, distance];
+  });
+  return best;
+}
+
+/** Start dragging a point of my selected tracked drawing after its first frame; false if not. */
+export function correctionStart(annotation, { time, width, height, x, y, reach, point }) {
+  if (!annotation || !isTracked(annotation.drawing_data) || time <= annotation.timestamp + 1e-3) return false;
+  const index = trackedPointAt(annotation, time, width, height, x, y, reach);
+  if (index < 0) return false;
+  correction = { annotation, index, point, time };
+  return true;
+}
+
+export function correctionMove(point) {
+  if (!correction) return false;
+  correction.point = point;
+  return true;
+}
+
+/** The drag ends: where the point is, as a tracking correction (it is tracked again from here). */
+export function correctionEnd() {
+  if (!correction) return null;
+  const { annotation, index, point, time } = correction;
+  correction = null;
+  return { id: annotation.id, tracking_correction: { t: time, point: index, x: point[0], y: point[1] } };
+}
+
+/** The point being dragged, drawn over the tracked drawing until the correction is saved. */
+export function drawCorrection(ctx, width, height) {
+  if (!correction) return;
+  const [x, y] = correction.point;
+  ring(ctx, [x * width, y * height], 8, "#FFFFFF", 2);
+}
