@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { chartModel, formatLength, formatValue, lengthLabel, metresPerPixel, pointsAt, timerElapsed, timerLabel, trajectory } from "../src/studio/measure.js";
+import { parseSplits, chartModel, formatLength, formatValue, lengthLabel, metresPerPixel, pointsAt, timerElapsed, timerLabel, trajectory } from "../src/studio/measure.js";
 
 const VIDEO = { width: 1280, height: 720 };
 const ACROSS_100 = [[0.1, 0.5], [0.1 + 100 / 1280, 0.5]];
@@ -48,4 +48,10 @@ test("a chart model has the extremes and the value now", () => {
   assert.deepEqual(model.min, [0.5, 60]);
   assert.deepEqual(model.max, [1, 120]);
   assert.deepEqual(model.current, [0.5, 60]);
+});
+
+test("splits are typed as numbers separated by commas or spaces", () => {
+  assert.deepEqual(parseSplits("0.12, 0.3"), [0.12, 0.3]);
+  assert.deepEqual(parseSplits(" 1 2;x "), [1, 2]);
+  assert.deepEqual(parseSplits(""), []);
 });

@@ -130,3 +130,12 @@ export function chartSeries(annotation) {
 export function isTracked(data) {
   return data?.tool_type === "track" || Boolean(data?.track);
 }
+
+/** "0.12, 0.3" -> [0.12, 0.3]: a timer's splits as typed (the server checks them). */
+export function parseSplits(text) {
+  return String(text || "")
+    .split(/[,;\s]+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((value) => Number.isFinite(value));
+}

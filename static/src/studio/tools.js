@@ -6,6 +6,7 @@ import { drawingShowing, frameStart } from "./frames.js";
 import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
 import { editEnd, editMove, editStart, editableSelection, reach, selectDrawing, setupEditing } from "./edit.js";
 import { correctionEnd, correctionMove, correctionStart } from "./track.js";
+import { parseSplits } from "./measure.js";
 import { annotationDeleted, annotationForget, annotationKeep, draftStart, draftTake, listsChanged, state, toolChoose } from "./state.js";
 import { loadHistory, redo, remember, undo } from "./undo.js";
 
@@ -28,6 +29,10 @@ const ONE_POINT = new Set(["timer", "track"]); // placed with one click (measure
 /** The measuring options of a new drawing: a calibration's length, `track` on shapes. */
 function measureDraft(drawing) {
   if (drawing.tool_type === "calibration") return { ...drawing, length_m: Number($("calibration-length").value) || 1 };
+  if (drawing.tool_type === "timer") {
+    const splits = parseSplits($("timer-splits").value);
+    return splits.length ? { ...drawing, splits } : drawing;
+  }
   if (["angle", "line", "arrow"].includes(drawing.tool_type) && $("track-shapes")?.checked) return { ...drawing, track: true };
   return drawing;
 }
