@@ -279,7 +279,8 @@ def tracking_record(
     if not updated:
         return None
     annotation.tracking = tracking
-    realtime.publish_annotation(annotation, "annotation.updated")
+    if not annotation.hidden:  # a hidden drawing is staff's only: never announced to viewers
+        realtime.publish_annotation(annotation, "annotation.updated")
     return annotation
 
 
