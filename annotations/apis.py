@@ -1,6 +1,7 @@
 """The annotations API: thin viewsets over the services, with the video's access rules."""
 
-from typing import cast
+import csv
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import User
-from annotations import comments, exchange, selectors, services
+from annotations import comments, exchange, measure, selectors, services
 from annotations.models import Annotation, AnnotationType, Comment
 from annotations.permissions import AnnotationAccess, CommentAccess
 from annotations.serializers import (
@@ -137,8 +138,8 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
                 comparison=comparison,
                 side=query.validated_data.get("side"),
             )
-        video = _video_for(self.request, query.validated_data["video_id"])
-        return selectors.annotation_list(user=self.request.user, video=video)
+        self.video = _video_for(self.request, query.validated_data["video_id"])
+        return selectors.annotation_list(user=self.request.user, video=self.video)
 
     def get_object(self) -> Annotation:
         annotation, self.video = selectors.annotation_get_for(
@@ -149,6 +150,15 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         )
         self.check_object_permissions(self.request, annotation)
         return annotation
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # The video is at hand (fetched for its access rules): measurements need no second read.
+        context = super().get_serializer_context()
+        video = getattr(self, "video", None)
+        if video is not None:
+            basis = selectors.measure_basis(video.pk, video=video)
+            context["measure_basis"] = {str(video.pk): basis}
+        return context
 
     def get_throttles(self) -> list[BaseThrottle]:
         creates = self.action in ("drawing", "voice_over")
@@ -182,6 +192,32 @@ class AnnotationViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
             annotation=annotation, video=self.video, **serializer.validated_data
         )
         return Response(self.get_serializer(annotation).data)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, **ERRORS_READ})
+    @action(detail=True, methods=["get"], url_path=r"series\.csv", url_name="series-csv")
+    def series_csv(self, request: Request, pk: str) -> HttpResponse:
+        """The drawing's measurement over time (tracked positions, speeds, angles, lengths)."""
+        annotation = self.get_object()
+        if annotation.type != AnnotationType.DRAWING or not annotation.drawing_data:
+            raise ApplicationError("A voice-over has no measurement series.")
+        basis = selectors.measure_basis(annotation.video_id, video=self.video)
+        rows = measure.series_rows(
+            annotation.drawing_data,
+            annotation.tracking,
+            timestamp=annotation.timestamp,
+            duration=annotation.duration,
+            width=basis.width,
+            height=basis.height,
+            fps=basis.fps,
+            scale=basis.metres_per_pixel,
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="series-{annotation.pk}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(measure.SERIES_COLUMNS)
+        for row in rows:
+            writer.writerow([measure.spreadsheet_safe(cell) for cell in row])
+        return response
 
     @extend_schema(responses={204: None, **ERRORS_WRITE})
     def destroy(self, request: Request, pk: str) -> Response:

@@ -7,6 +7,7 @@ use. `geometry` is the same function as `geometry` in static/src/studio/geometry
 tests/annotations/test_drawing_rules.py runs both on the same drawings and checks that they agree.
 """
 
+import itertools
 import json
 import math
 from typing import Any
@@ -32,6 +33,14 @@ TEXT_OUTLINE: int = RULES["text_outline"]
 # the angle's label sits this far right of and above the vertex
 ANGLE_LABEL_OFFSET: int = RULES["angle_label_offset"]
 DEFAULT_WIDTH: int = RULES["default_width"]
+
+# Measuring and tracking (issue 19): which tools follow the picture, and their bounds.
+MEASURE: dict[str, Any] = RULES["measure"]
+TRACKABLE: frozenset[str] = frozenset(MEASURE["trackable"])
+MAX_LENGTH_M: float = MEASURE["max_length_m"]
+MAX_SPLITS: int = MEASURE["max_splits"]
+MAX_TRACK_SECONDS: float = MEASURE["max_track_seconds"]
+LENGTH_TOOLS = frozenset({"calibration", "distance", "line", "arrow"})
 
 Point = tuple[float, float]
 
@@ -82,8 +91,11 @@ def geometry(data: dict[str, Any], width: int, height: int) -> dict[str, Any]:
         "angle_degrees": None,
         "angle_label": None,
         "text_anchor": None,
+        "length_px": None,
     }
     tool = data["tool_type"]
+    if tool in LENGTH_TOOLS and len(points) == 2:
+        result["length_px"] = segment_length(data["points"], width, height)
     if tool == "pen":
         result["paths"] = [points]
     elif tool == "line":
@@ -107,6 +119,57 @@ def geometry(data: dict[str, Any], width: int, height: int) -> dict[str, Any]:
         result["angle_degrees"] = _angle(data["points"], width, height)
         offset = ANGLE_LABEL_OFFSET * scale
         result["angle_label"] = (vertex[0] + offset, vertex[1] - offset - result["font_size"])
-    elif tool == "text":
+    elif tool in ("calibration", "distance"):
+        result["paths"] = [[points[0], points[1]]]
+        offset = ANGLE_LABEL_OFFSET * scale
+        middle = ((points[0][0] + points[1][0]) / 2, (points[0][1] + points[1][1]) / 2)
+        result["text_anchor"] = (middle[0] + offset, middle[1] - offset - result["font_size"])
+    elif tool in ("text", "timer"):
         result["text_anchor"] = points[0]
     return result
+
+
+def segment_length(points: list[list[float]], width: float, height: float) -> float:
+    """The length in pixels of a picture width x height of the segment between two normalised
+    points (aspect-correct: x scales by the width, y by the height)."""
+    (ax, ay), (bx, by) = points[:2]
+    return math.hypot((bx - ax) * width, (by - ay) * height)
+
+
+def measure_errors(data: dict[str, Any], duration: float | None) -> dict[str, list[str]]:
+    """What is wrong with a measuring or tracked drawing (field -> messages), given how long it
+    stays (`duration`, seconds; None when unknown). The serializers and the update service call
+    it; the studio's tools follow the same rules file."""
+    tool = data["tool_type"]
+    errors: dict[str, list[str]] = {}
+    if tool == "calibration":
+        length = data.get("length_m")
+        if length is None:
+            errors["length_m"] = ["A calibration needs the real length of its segment, in metres."]
+        elif not 0 < length <= MAX_LENGTH_M:
+            errors["length_m"] = [f"The length must be more than 0 and at most {MAX_LENGTH_M} m."]
+    two = data["points"][:2]
+    if tool in ("calibration", "distance") and len(two) == 2 and two[0] == two[1]:
+        errors["points"] = ["The two points must be different."]
+    splits = data.get("splits")
+    if splits is not None:
+        if tool != "timer":
+            errors["splits"] = ["Only a timer has splits."]
+        elif len(splits) > MAX_SPLITS:
+            errors["splits"] = [f"At most {MAX_SPLITS} splits."]
+        elif any(b <= a for a, b in itertools.pairwise(splits)):
+            errors["splits"] = ["Splits are seconds from the start, in increasing order."]
+        elif duration is not None and any(not 0 < split < duration for split in splits):
+            errors["splits"] = ["Each split must fall inside the timer (0 < split < duration)."]
+    if data.get("track") and tool not in TRACKABLE:
+        errors["track"] = [f"Only {', '.join(sorted(TRACKABLE - {'track'}))} can be tracked."]
+    tracked = tool == "track" or bool(data.get("track"))
+    if tracked and duration is not None and duration > MAX_TRACK_SECONDS:
+        errors["duration"] = [f"A point is tracked for at most {MAX_TRACK_SECONDS:g} s."]
+    return errors
+
+
+def is_tracked(data: dict[str, Any] | None) -> bool:
+    if not data:
+        return False
+    return data["tool_type"] == "track" or bool(data.get("track"))

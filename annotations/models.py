@@ -35,6 +35,9 @@ class Annotation(models.Model):
     frame = models.PositiveIntegerField(default=0)
     drawing_data = models.JSONField(null=True, blank=True)
     angle_degrees = models.FloatField(null=True, blank=True)
+    # A tracked drawing (tool `track`, or `track: true`): {state, progress, positions, lost_at,
+    # revision, start}, written by processing.tracking through annotations.services.
+    tracking = models.JSONField(null=True, blank=True)
     # Voice-overs: the upload as received, then the normalised M4A that clients play.
     audio_source = models.CharField(max_length=500, blank=True)
     audio = models.CharField(max_length=500, blank=True)

@@ -1,12 +1,15 @@
 """Every read of annotations, with the video's access rules and moderation applied once."""
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import User
 from annotations.errors import AnnotationNotFound, CommentNotFound
+from annotations.measure import metres_per_pixel
 from annotations.models import Annotation, Comment
 from videos.errors import ComparisonNotFound, VideoNotFound
 from videos.models import Comparison, Video
@@ -108,3 +111,41 @@ def comment_get_for(
     except VideoNotFound:
         raise CommentNotFound() from None
     return comment, video
+
+
+@dataclass(frozen=True)
+class MeasureBasis:
+    """What measurements on a video's picture need: its source size as displayed, its frame
+    rate and its latest calibration (metres per source pixel, None when not calibrated)."""
+
+    width: int
+    height: int
+    fps: float | None
+    metres_per_pixel: float | None
+
+
+def latest_calibration(video_id: uuid.UUID | str) -> dict[str, Any] | None:
+    """The drawing data of the video's most recent visible calibration (the one that applies)."""
+    latest = (
+        Annotation.objects.filter(
+            video_id=video_id,
+            comparison_id__isnull=True,  # a calibration on a comparison's pane stays there
+            drawing_data__tool_type="calibration",
+            hidden=False,
+        )
+        .order_by("-created_at")
+        .values_list("drawing_data", flat=True)
+        .first()
+    )
+    return dict(latest) if latest else None
+
+
+def measure_basis(video_id: uuid.UUID | str, *, video: Video | None = None) -> MeasureBasis:
+    """The basis of measurements on a video (pass `video` when it is at hand: one query less)."""
+    if video is not None:
+        width, height, fps = video.width, video.height, video.fps
+    else:
+        facts = Video.objects.filter(pk=video_id).values_list("width", "height", "fps").first()
+        width, height, fps = facts or (0, 0, None)
+    scale = metres_per_pixel(latest_calibration(video_id), width or 0, height or 0)
+    return MeasureBasis(width or 0, height or 0, fps, scale)

@@ -4,17 +4,19 @@ roll back a transaction here, and the audio files live in storage, outside any d
 import logging
 import math
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.db import transaction
 from prometheus_client import Counter
 
 from accounts.models import User
 from annotations import realtime
-from annotations.drawing import angle_degrees
+from annotations.drawing import angle_degrees, is_tracked, measure_errors
 from annotations.errors import AnnotationErrorCode
+from annotations.measure import entry_points
 from annotations.models import Annotation, AnnotationType, AudioStatus
 from config.errors import (
     ApplicationError,
@@ -129,6 +131,10 @@ def annotation_create_drawing(
         comparison_id=comparison.pk if comparison is not None else None,
         side=side if comparison is not None else "",
     )
+    if is_tracked(drawing_data):
+        _tracking_start(annotation, at=annotation.timestamp, points=drawing_data["points"])
+        annotation.save(update_fields=["tracking"])
+        _tracking_enqueue(annotation)
     _announce_created(annotation)
     _notify_owner(video, author)
     return annotation
@@ -148,7 +154,15 @@ def annotation_update(
     timestamp: float | None = None,
     duration: float | None = None,
     drawing_data: dict[str, Any] | None = None,
+    tracking_correction: dict[str, Any] | None = None,
 ) -> Annotation:
+    if drawing_data is not None or duration is not None:
+        errors = measure_errors(
+            drawing_data or annotation.drawing_data or {"tool_type": "", "points": []},
+            duration if duration is not None else annotation.duration,
+        )
+        if errors:
+            raise ApplicationError(errors=cast(Any, {"drawing_data": errors}))
     fields = ["updated_at"]
     if timestamp is not None:
         _check_time(video, timestamp)
@@ -163,8 +177,134 @@ def annotation_update(
         annotation.drawing_data = drawing_data
         annotation.angle_degrees = _geometry(video, drawing_data)
         fields += ["drawing_data", "angle_degrees"]
+    tracked = is_tracked(annotation.drawing_data)
+    if tracking_correction is not None:
+        if not tracked or annotation.tracking is None:
+            raise ApplicationError(
+                errors={"tracking_correction": ["Only a tracked drawing can be corrected."]}
+            )
+        if len(fields) > 1:
+            raise ApplicationError(
+                errors={"tracking_correction": ["Correct a track alone, not with other changes."]}
+            )
+        _tracking_correct(annotation, fps=video.fps, **tracking_correction)
+        fields.append("tracking")
+    elif tracked and len(fields) > 1:  # moved, re-timed or redrawn: follow it again from its start
+        points = annotation.drawing_data["points"]  # type: ignore[index]
+        _tracking_start(annotation, at=annotation.timestamp, points=points)
+        fields.append("tracking")
+    elif annotation.tracking is not None and not tracked and len(fields) > 1:
+        annotation.tracking = None  # `track` switched off
+        fields.append("tracking")
     annotation.save(update_fields=fields)
+    if "tracking" in fields and annotation.tracking is not None:
+        _tracking_enqueue(annotation)
     realtime.publish_annotation(annotation, "annotation.updated")
+    return annotation
+
+
+# --- Tracking -------------------------------------------------------------------------------------
+# A tracked drawing's points are followed through the frames by a ProcessingJob of kind `track`
+# (processing.tracking). `tracking.revision` counts restarts: a correction or an edit starts a new
+# revision, and the worker's writes are conditional on the revision it was started with, so a
+# run overtaken by a correction never overwrites the newer positions.
+
+
+def _tracking_start(
+    annotation: Annotation,
+    *,
+    at: float,
+    points: list[list[float]],
+    kept: list[list[Any]] | None = None,
+) -> None:
+    """Tracking from time `at` with `points` there, queued; positions before `at` are `kept`.
+    The caller saves the row, then calls _tracking_enqueue."""
+    previous = annotation.tracking or {}
+    annotation.tracking = {
+        "state": "queued",
+        "progress": 0,
+        "positions": kept or [],
+        "lost_at": None,
+        "error": "",
+        "revision": int(previous.get("revision", 0)) + 1,
+        "start": {"t": at, "points": [list(point) for point in points]},
+    }
+
+
+def _tracking_enqueue(annotation: Annotation) -> None:
+    """Send the tracking job once the saved row commits (at once outside a transaction)."""
+    annotation_id = annotation.pk
+
+    def enqueue() -> None:
+        from processing.services import track_enqueue  # processing imports this module
+
+        track_enqueue(annotation_id=annotation_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _tracking_correct(
+    annotation: Annotation, *, fps: float | None, t: float, point: int, x: float, y: float
+) -> None:
+    """The coach says where point `point` is at time `t`: keep what was tracked before that
+    frame, put the point there, and track again from that frame on."""
+    tracking = annotation.tracking or {}
+    start = annotation.timestamp
+    end = start + annotation.duration
+    if not start - FRAME_EPSILON <= t <= end + FRAME_EPSILON:
+        raise ApplicationError(
+            errors={"tracking_correction": [f"t must be within {start:.3f} to {end:.3f} s."]}
+        )
+    count = len(annotation.drawing_data["points"])  # type: ignore[index]
+    if point >= count:
+        raise ApplicationError(
+            errors={"tracking_correction": [f"This drawing has {count} tracked points."]}
+        )
+    positions = list(tracking.get("positions") or [])
+    # The correction is on the frame shown at t (the frame rule); what was tracked before that
+    # frame stays, and the other points start from where they were last tracked.
+    _, at = frame_rule(t, fps)
+    kept = [entry for entry in positions if float(entry[0]) < at - FRAME_EPSILON]
+    if kept:
+        points = [list(p) for p in entry_points(kept[-1])]
+    else:
+        points = [list(p) for p in tracking.get("start", {}).get("points") or []]
+        points = points or [list(p) for p in annotation.drawing_data["points"]]  # type: ignore[index]
+    points[point] = [x, y]
+    _tracking_start(annotation, at=at, points=points, kept=kept)
+
+
+def tracking_record(
+    *,
+    annotation_id: uuid.UUID | str,
+    revision: int,
+    positions: list[list[Any]],
+    state: str,
+    progress: int,
+    lost_at: float | None = None,
+    error: str = "",
+) -> Annotation | None:
+    """What the tracking job found so far (processing.tracking), if its revision is still the
+    current one; announces it as `annotation.updated`. None when overtaken or deleted."""
+    annotation = Annotation.objects.filter(pk=annotation_id).first()
+    if annotation is None or (annotation.tracking or {}).get("revision") != revision:
+        return None
+    tracking = {
+        **annotation.tracking,  # type: ignore[dict-item]
+        "positions": positions,
+        "state": state,
+        "progress": progress,
+        "lost_at": lost_at,
+        "error": error[:300],
+    }
+    updated = Annotation.objects.filter(pk=annotation_id, tracking__revision=revision).update(
+        tracking=tracking
+    )
+    if not updated:
+        return None
+    annotation.tracking = tracking
+    if not annotation.hidden:  # a hidden drawing is staff's only: never announced to viewers
+        realtime.publish_annotation(annotation, "annotation.updated")
     return annotation
 
 
@@ -248,6 +388,10 @@ def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotat
         **{**fields, "timestamp": start},
         frame=frame,
     )
+    if is_tracked(annotation.drawing_data):  # followed again: its positions went with the row
+        _tracking_start(annotation, at=annotation.timestamp, points=kept["drawing_data"]["points"])
+        annotation.save(update_fields=["tracking"])
+        _tracking_enqueue(annotation)
     _announce_created(annotation)
     return annotation
 
@@ -340,6 +484,23 @@ def annotation_set_hidden(*, annotation: Annotation, hidden: bool) -> Annotation
     else:
         realtime.publish_annotation(annotation, "annotation.created")
     return annotation
+
+
+def tracking_record_failed(
+    *, annotation_id: uuid.UUID | str, revision: int, message: str
+) -> Annotation | None:
+    """Tracking failed (bad media, or its worker kept dying): what was found so far stays."""
+    annotation = Annotation.objects.filter(pk=annotation_id).first()
+    if annotation is None or annotation.tracking is None:
+        return None
+    return tracking_record(
+        annotation_id=annotation_id,
+        revision=revision,
+        positions=list(annotation.tracking.get("positions") or []),
+        state="failed",
+        progress=int(annotation.tracking.get("progress") or 0),
+        error=message,
+    )
 
 
 # --- Voice-over processing results ---------------------------------------------------------------

@@ -5,7 +5,7 @@ from typing import Any
 
 import dramatiq
 
-from processing import compare_export, export, pipeline, voice_over
+from processing import compare_export, export, pipeline, tracking, voice_over
 from processing.jobs import TransientError
 
 PROCESSING_QUEUE = "processing"
@@ -47,3 +47,8 @@ def export_video(job_id: str) -> None:
 @job_actor(min_backoff=5_000, max_backoff=300_000, time_limit=6 * HOUR_MS)
 def export_comparison(job_id: str) -> None:
     compare_export.run_compare_export(job_id=job_id)
+
+
+@job_actor(min_backoff=2_000, max_backoff=60_000, time_limit=30 * 60 * 1000)
+def track_annotation(annotation_id: str) -> None:
+    tracking.run_tracking(annotation_id=annotation_id)

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 
 from annotations import drawing, realtime
 from annotations.models import Annotation, AnnotationType, AudioStatus
+from annotations.selectors import MeasureBasis, measure_basis
 from processing import ffmpeg, metrics
 from processing.errors import ProcessingErrorCode
 from processing.jobs import ACTIVE, JobCancelled, JobRun, ProgressWriter, job_run
@@ -116,6 +117,13 @@ def render_drawing(data: dict[str, Any], width: int, height: int) -> np.ndarray:
         cv2.circle(image, ring, radius, color, max(1, round(2 * scale)), line)
     elif tool == "text":
         _text(image, str(data.get("text", "")), shape["text_anchor"], scale, color)
+    elif tool in ("calibration", "distance"):
+        segment(points[0], points[1])
+        if data.get("label"):  # the length in words, worked out by the caller (calibration)
+            _text(image, str(data["label"]), shape["text_anchor"], scale, color)
+    elif tool == "track":  # not tracked (yet): the point where it starts
+        centre = _fixed(*points[0])
+        cv2.circle(image, centre, max(3, round(8 * scale)) * ONE, color, thickness, line, SHIFT)
     return image
 
 
@@ -143,6 +151,7 @@ def export_argv(
     info: ffmpeg.MediaInfo,
     overlays: list[Overlay],
     voices: list[Voice],
+    moving: list[Any] | None = None,
 ) -> list[str]:
     video = ffmpeg.hardened_input(source)
     picture = video["v:0"]
@@ -154,6 +163,10 @@ def export_argv(
         drawn = ffmpeg_lib.input(str(overlay.png), f="image2", protocol_whitelist="file")
         enable = f"gte(t,{overlay.start - slack:.6f})*lt(t,{overlay.end - slack:.6f})"
         picture = picture.overlay(drawn.video, eof_action="repeat", enable=enable)
+    for clip in moving or []:  # processing.overlays: a frame per exported frame, from `start`
+        stream = ffmpeg.hardened_input(clip.path, itsoffset=f"{clip.start:.6f}")
+        enable = f"gte(t,{clip.start - slack:.6f})*lt(t,{clip.end - slack:.6f})"
+        picture = picture.overlay(stream.video, eof_action="pass", enable=enable)
     picture = picture.filter("format", "yuv420p")
     sound = export_sound(video, info=info, voices=voices)
     encoded = ffmpeg_lib.output(
@@ -289,9 +302,9 @@ def _render(run: JobRun) -> Path:
     annotations = Annotation.objects.filter(
         video_id=job.video_id, comparison_id__isnull=True, hidden=False
     ).order_by("timestamp", "created_at")
-    overlays = (
-        _overlays(annotations, workdir, rendition) if options.get("include_drawings", True) else []
-    )
+    drawings = options.get("include_drawings", True)
+    overlays = _overlays(annotations, workdir, rendition) if drawings else []
+    moving = _moving_overlays(annotations, workdir, rendition, info) if drawings else []
     voices = _voices(annotations, workdir) if options.get("include_voice_overs", True) else []
 
     run.step("render")
@@ -301,7 +314,7 @@ def _render(run: JobRun) -> Path:
     )
     with metrics.timed_step("export_render"):
         ffmpeg.run(
-            export_argv(source, target, info=info, overlays=overlays, voices=voices),
+            export_argv(source, target, info=info, overlays=overlays, voices=voices, moving=moving),
             timeout=max(300.0, info.duration * 30),
             on_stdout_line=progress.line,
         )
@@ -311,19 +324,65 @@ def _render(run: JobRun) -> Path:
 def _overlays(
     annotations: QuerySet[Annotation], workdir: Path, rendition: Rendition
 ) -> list[Overlay]:
-    """Each visible drawing as a transparent PNG at the rendition's size, with its time window."""
+    """Each visible drawing that stays the same from frame to frame as a transparent PNG at the
+    rendition's size, with its time window (the others: _moving_overlays)."""
+    from processing.overlays import is_moving  # it draws with this module's functions
+
     overlays = []
+    basis = measure_basis(rendition.video_id)
     for index, annotation in enumerate(annotations.filter(type=AnnotationType.DRAWING)):
-        if not annotation.drawing_data:
+        if not annotation.drawing_data or is_moving(annotation):
             continue
+        data = _labelled(annotation.drawing_data, basis)
         png = workdir / f"drawing-{index:04d}.png"
-        cv2.imwrite(
-            str(png), render_drawing(annotation.drawing_data, rendition.width, rendition.height)
-        )
+        cv2.imwrite(str(png), render_drawing(data, rendition.width, rendition.height))
         overlays.append(
             Overlay(png, annotation.timestamp, annotation.timestamp + annotation.duration)
         )
     return overlays
+
+
+def _labelled(data: dict[str, Any], basis: MeasureBasis) -> dict[str, Any]:
+    """A calibration or distance with its length in words, as the studio labels it."""
+    tool = data["tool_type"]
+    if tool not in ("calibration", "distance"):
+        return data
+    if tool == "calibration":
+        return {**data, "label": format_length(float(data["length_m"]))}
+    pixels = drawing.segment_length(data["points"], basis.width, basis.height)
+    if not basis.metres_per_pixel:
+        return {**data, "label": f"{pixels:.0f} px"}
+    return {**data, "label": format_length(pixels * basis.metres_per_pixel)}
+
+
+def format_length(metres: float) -> str:
+    """Metres, or centimetres below a metre (as static/src/studio/measure.js)."""
+    if metres < drawing.MEASURE["centimetres_below_m"]:
+        return f"{metres * 100:.1f} cm"
+    return f"{metres:.2f} m"
+
+
+def _moving_overlays(
+    annotations: QuerySet[Annotation], workdir: Path, rendition: Rendition, info: ffmpeg.MediaInfo
+) -> list[Any]:
+    """Tracked drawings and timers: a clip of per-frame overlays each (processing.overlays)."""
+    from processing.overlays import is_moving, write_overlay
+
+    moving = []
+    fps = info.fps or rendition.fps or 30.0
+    for index, annotation in enumerate(annotations.filter(type=AnnotationType.DRAWING)):
+        if not annotation.drawing_data or not is_moving(annotation):
+            continue
+        clip = write_overlay(
+            annotation,
+            workdir / f"moving-{index:04d}.mov",
+            fps=fps,
+            width=rendition.width,
+            height=rendition.height,
+        )
+        if clip is not None:
+            moving.append(clip)
+    return moving
 
 
 def _voices(annotations: QuerySet[Annotation], workdir: Path) -> list[Voice]:

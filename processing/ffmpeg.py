@@ -19,7 +19,7 @@ import signal
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -276,3 +276,107 @@ def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
         has_audio=audio is not None,
         bit_rate=int(fmt.get("bit_rate") or 0),
     )
+
+
+def read_frames(argv: Sequence[str], *, frame_bytes: int, timeout: float) -> Iterator[bytes]:
+    """Run an ffmpeg argv that writes raw frames to stdout (`pipe:1`) and yield them one at a
+    time, `frame_bytes` each, while they decode: nothing lands on disk and nothing is decoded
+    twice. The same rules as `run`: own process group, killed with its thread (DIE_WITH_PARENT),
+    on timeout (ProcessTimeout) and when the consumer stops early (the generator is closed);
+    MediaError when ffmpeg fails."""
+    process = subprocess.Popen(
+        [*DIE_WITH_PARENT, *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    stderr_tail: deque[bytes] = deque(maxlen=LOG_TAIL_LINES)
+    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True)
+    timed_out = threading.Event()
+
+    def expire() -> None:
+        timed_out.set()
+        kill_group(process)  # type: ignore[arg-type]
+
+    timer = threading.Timer(timeout, expire)
+    reader.start()
+    timer.start()
+    stdout = process.stdout
+    if stdout is None:  # never: stdout is a pipe; for the type checker
+        raise RuntimeError("ffmpeg's stdout is not a pipe")
+    try:
+        while frame := stdout.read(frame_bytes):
+            if len(frame) < frame_bytes:
+                break  # a partial last frame (killed, or a truncated file) is dropped
+            yield frame
+        process.wait()
+    finally:
+        timer.cancel()
+        if process.poll() is None:
+            kill_group(process)  # type: ignore[arg-type]
+            process.wait()
+        stdout.close()
+        reader.join(timeout=5)
+    tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
+    if timed_out.is_set():
+        raise ProcessTimeout(Path(argv[0]).name, timeout, tail)
+    if process.returncode != 0:
+        if NO_SPACE in tail:
+            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
+        raise MediaError(
+            ProcessingErrorCode.CORRUPT_MEDIA,
+            f"{Path(argv[0]).name} failed (exit {process.returncode})",
+            tail,
+        )
+
+
+def write_frames(argv: Sequence[str], frames: Iterable[bytes], *, timeout: float) -> None:
+    """Run an ffmpeg argv that reads raw frames from stdin (`pipe:0`) and feed it `frames` as
+    they are made (the export's per-frame overlays): own process group, killed with its thread,
+    on timeout (ProcessTimeout) and when making a frame fails; MediaError when ffmpeg fails."""
+    process = subprocess.Popen(
+        [*DIE_WITH_PARENT, *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    stderr_tail: deque[bytes] = deque(maxlen=LOG_TAIL_LINES)
+    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True)
+    timed_out = threading.Event()
+
+    def expire() -> None:
+        timed_out.set()
+        kill_group(process)  # type: ignore[arg-type]
+
+    timer = threading.Timer(timeout, expire)
+    reader.start()
+    timer.start()
+    stdin = process.stdin
+    if stdin is None:  # never: stdin is a pipe; for the type checker
+        raise RuntimeError("ffmpeg's stdin is not a pipe")
+    try:
+        with contextlib.suppress(BrokenPipeError):  # ffmpeg stopped reading: its exit says why
+            for frame in frames:
+                stdin.write(frame)
+            stdin.close()
+        process.wait()
+    except BaseException:
+        kill_group(process)  # type: ignore[arg-type]
+        process.wait()
+        raise
+    finally:
+        timer.cancel()
+        reader.join(timeout=5)
+    tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
+    if timed_out.is_set():
+        raise ProcessTimeout(Path(argv[0]).name, timeout, tail)
+    if process.returncode != 0:
+        if NO_SPACE in tail:
+            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
+        raise MediaError(
+            ProcessingErrorCode.CORRUPT_MEDIA,
+            f"{Path(argv[0]).name} failed (exit {process.returncode})",
+            tail,
+        )

@@ -19,6 +19,7 @@ class JobKind(models.TextChoices):
         "compare_export",
         "Comparison export (two videos in one picture; options.comparison_id)",
     )
+    TRACK = "track", "Tracking (points followed through frames; options.annotation_id)"
 
 
 class ProcessingJob(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from annotations.models import Annotation
-from annotations.services import voice_over_mark_failed
+from annotations.services import tracking_record_failed, voice_over_mark_failed
 from config.errors import Conflict, RateLimited, Unprocessable
 from processing.errors import ProcessingErrorCode
 from processing.jobs import ACTIVE, job_live_or_create
@@ -89,6 +89,42 @@ def voice_over_send(*, job: ProcessingJob) -> bool:
     return True
 
 
+# --- Tracking ------------------------------------------------------------------------------------
+
+
+def track_enqueue(*, annotation_id: uuid.UUID | str) -> ProcessingJob | None:
+    """Create the job of the annotation's current tracking revision and send it; earlier
+    revisions' live jobs are cancelled (their worker stops at its next heartbeat). None when the
+    annotation, its tracking or its video is gone."""
+    from processing.tracking import track_job  # imports annotations.services, which imports us
+
+    annotation = Annotation.objects.filter(pk=annotation_id).first()
+    if annotation is None or annotation.tracking is None:
+        return None
+    if not Video.objects.filter(pk=annotation.video_id).exists():
+        return None
+    revision = int(annotation.tracking.get("revision", 0))
+    ProcessingJob.objects.filter(
+        kind=JobKind.TRACK, state__in=ACTIVE, options__annotation_id=str(annotation.pk)
+    ).exclude(options__revision=revision).update(
+        state=JobState.CANCELLED, finished_at=timezone.now()
+    )
+    job = track_job(annotation)
+    track_send(job=job)
+    return job
+
+
+def track_send(*, job: ProcessingJob) -> bool:
+    from processing.actors import track_annotation  # see above
+
+    try:
+        track_annotation.send(str(job.options["annotation_id"]))
+    except Exception:  # the broker's errors vary; the job stays queued for the watchdog
+        logger.warning("could not enqueue tracking", exc_info=True)
+        return False
+    return True
+
+
 # --- The watchdog -------------------------------------------------------------------------------
 
 
@@ -157,6 +193,12 @@ def _fail_crashed(job: ProcessingJob) -> int:
             annotation_id=job.options["annotation_id"],
             message="Processing the recording kept stopping; record it again.",
         )
+    elif job.kind == JobKind.TRACK:
+        tracking_record_failed(
+            annotation_id=job.options["annotation_id"],
+            revision=int(job.options.get("revision", 0)),
+            message="Tracking kept stopping; correct the point to try again.",
+        )
     return 1
 
 
@@ -167,6 +209,8 @@ def _resend(job: ProcessingJob) -> None:
         compare_export_send(job_id=job.pk)
     elif job.kind == JobKind.VOICE_OVER:
         voice_over_send(job=job)
+    elif job.kind == JobKind.TRACK:
+        track_send(job=job)
     else:
         send_processing(video_id=job.video_id)
 

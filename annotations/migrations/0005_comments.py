@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("annotations", "0003_annotation_comparison"),
+        ("annotations", "0004_annotation_tracking"),
     ]
 
     operations = [

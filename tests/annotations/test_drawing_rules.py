@@ -29,6 +29,10 @@ DRAWINGS: list[dict[str, Any]] = [
     {"tool_type": "angle", "points": [[0.5, 0.5], [0.5, 0.5], [0.7, 0.5]]},
     {"tool_type": "text", "points": [[0.1, 0.2]], "text": "Hips through", "width": 3},
     {"tool_type": "text", "points": [[0.7, 0.85]], "text": "Knee", "width": 1},
+    {"tool_type": "calibration", "points": [[0.1, 0.9], [0.5, 0.9]], "length_m": 2.2},
+    {"tool_type": "distance", "points": [[0.3, 0.2], [0.35, 0.7]], "width": 2},
+    {"tool_type": "timer", "points": [[0.8, 0.1]], "splits": [0.1]},
+    {"tool_type": "track", "points": [[0.4, 0.45]], "width": 5},
 ]
 
 
@@ -70,7 +74,7 @@ def test_both_sides_compute_the_same_geometry() -> None:
         {"data": data, "width": w, "height": h} for data in DRAWINGS for w, h in SIZES
     ]
     browser = browser_geometry(cases)
-    assert len(browser) == len(cases) == 24
+    assert len(browser) == len(cases) == 32
     for case, theirs in zip(cases, browser, strict=True):
         ours = drawing.geometry(case["data"], case["width"], case["height"])
         where = f"{case['data']['tool_type']} at {case['width']}x{case['height']}"
@@ -103,3 +107,13 @@ def test_the_rules_file_feeds_the_python_names() -> None:
     assert rules["arrow_head_degrees"] == drawing.ARROW_HEAD_DEGREES == 28
     assert drawing.POINT_COUNTS["angle"] == (3, 3)
     assert drawing.POINT_COUNTS["pen"] == (2, drawing.MAX_POINTS)
+    assert rules["measure"]["trail_seconds"] == drawing.MEASURE["trail_seconds"]
+
+
+def test_lengths_are_in_pixels_of_the_picture_on_both_sides() -> None:
+    distance = DRAWINGS[13]  # 0.05 of 1920 across, 0.5 of 1080 down
+    expected = math.hypot(0.05 * 1920, 0.5 * 1080)
+    assert drawing.geometry(distance, 1920, 1080)["length_px"] == pytest.approx(expected)
+    assert browser_geometry([{"data": distance, "width": 1920, "height": 1080}])[0][
+        "length_px"
+    ] == pytest.approx(expected)

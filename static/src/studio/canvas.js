@@ -7,11 +7,15 @@ import { updateClock } from "./player.js";
 import { editableSelection } from "./edit.js";
 import { handleIndexes } from "./handles.js";
 import { drawDrawing, drawHandles } from "./render.js";
+import { chartedAnnotation, drawChart } from "./chart.js";
+import { drawCorrection, drawMeasure, drawsHere, measureShowing } from "./track.js";
 import { state } from "./state.js";
 import { drawMotion } from "./timeline.js";
 import { syncVoices } from "./voiceovers.js";
 
 const ctx = overlay.getContext("2d");
+const chartCanvas = document.getElementById("measure-chart");
+const chartCaption = document.getElementById("measure-chart-caption");
 
 /** The stage takes the picture's shape at the full width (a portrait clip stands tall), up to
  * the CSS max-height; a fullscreen stage fills the screen. */
@@ -43,14 +47,21 @@ export function render() {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const { width, height } = state.picture;
   const time = player.currentTime;
+  const showing = (annotation) => measureShowing(annotation, time, state.fps, drawingShowing(annotation, time, state.fps));
   for (const annotation of state.annotations.values()) {
-    if (drawingShowing(annotation, time, state.fps)) {
-      drawDrawing(ctx, annotation.drawing_data, width, height, { highlight: annotation.id === state.selected });
+    if (!showing(annotation)) continue;
+    const highlight = annotation.id === state.selected;
+    if (drawsHere(annotation.drawing_data)) {
+      drawMeasure(ctx, annotation, { width, height, time, video: state.video, annotations: state.annotations.values(), highlight });
+    } else {
+      drawDrawing(ctx, annotation.drawing_data, width, height, { highlight });
     }
   }
+  drawChart(chartCanvas, chartCaption, chartedAnnotation(state.annotations, state.selected, showing), time);
   const mine = editableSelection();
   if (mine && drawingShowing(mine, time, state.fps)) drawHandles(ctx, mine.drawing_data, width, height, handleIndexes(mine.drawing_data));
   if (state.draft) drawDrawing(ctx, state.draft, width, height);
+  drawCorrection(ctx, width, height);
   updateClock(time);
   syncVoices(time);
   if (loopEnded(state.loop, time)) player.currentTime = state.loop.a;

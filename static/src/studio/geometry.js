@@ -53,8 +53,10 @@ export function geometry(data, width, height) {
     angle_degrees: null,
     angle_label: null,
     text_anchor: null,
+    length_px: null,
   };
   const tool = data.tool_type;
+  if (LENGTH_TOOLS.has(tool) && points.length === 2) result.length_px = segmentLength(data.points, width, height);
   if (tool === "pen") {
     result.paths.push(points);
   } else if (tool === "line") {
@@ -70,10 +72,23 @@ export function geometry(data, width, height) {
     result.ellipse = { centre: [(x0 + x1) / 2, (y0 + y1) / 2], axes: [Math.abs(x1 - x0) / 2, Math.abs(y1 - y0) / 2] };
   } else if (tool === "angle") {
     angleParts(result, data, width, height);
-  } else if (tool === "text") {
+  } else if (tool === "calibration" || tool === "distance") {
+    result.paths.push([points[0], points[1]]);
+    const offset = rules.angle_label_offset * scale;
+    const middle = [(points[0][0] + points[1][0]) / 2, (points[0][1] + points[1][1]) / 2];
+    result.text_anchor = [middle[0] + offset, middle[1] - offset - result.font_size];
+  } else if (tool === "text" || tool === "timer") {
     result.text_anchor = points[0];
   }
   return result;
+}
+
+const LENGTH_TOOLS = new Set(["calibration", "distance", "line", "arrow"]);
+
+/** Length in pixels of a picture width x height between two normalised points (aspect-correct). */
+export function segmentLength(points, width, height) {
+  const [[ax, ay], [bx, by]] = points;
+  return Math.hypot((bx - ax) * width, (by - ay) * height);
 }
 
 // An angle being drawn has two points (one arm) until the second click.
@@ -113,6 +128,8 @@ export function distanceTo(data, width, height, x, y) {
       return Math.abs(Math.hypot(nx, ny) - 1) * Math.min(rx, ry);
     }
     case "text":
+    case "timer":
+    case "track":
       return Math.hypot(x - points[0][0], y - points[0][1]) - 20;
     case "angle":
       return Math.min(toSegment(points[1], points[0], x, y), toSegment(points[1], points[2], x, y));

@@ -4,7 +4,9 @@ import { api } from "../lib/page.js";
 import { $, canDraw, overlay, page, player, say } from "./dom.js";
 import { drawingShowing, frameStart } from "./frames.js";
 import { angleDegrees, distanceTo, normalisedPoint, rules } from "./geometry.js";
-import { editEnd, editMove, editStart, reach, selectDrawing, setupEditing } from "./edit.js";
+import { editEnd, editMove, editStart, editableSelection, reach, selectDrawing, setupEditing } from "./edit.js";
+import { correctionEnd, correctionMove, correctionStart } from "./track.js";
+import { parseSplits } from "./measure.js";
 import { annotationDeleted, annotationForget, annotationKeep, draftStart, draftTake, listsChanged, state, toolChoose } from "./state.js";
 import { loadHistory, redo, remember, undo } from "./undo.js";
 
@@ -18,6 +20,39 @@ export function setTool(tool) {
     button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
   }
   overlay.dataset.tool = tool;
+  // A tool's own options (a calibration's length, following a shape) show with it only.
+  for (const option of document.querySelectorAll(".tool-option")) option.hidden = !option.dataset.tools.split(" ").includes(tool);
+}
+
+const ONE_POINT = new Set(["timer", "track"]); // placed with one click (measure.js, track.js)
+
+/** The measuring options of a new drawing: a calibration's length, `track` on shapes. */
+function measureDraft(drawing) {
+  if (drawing.tool_type === "calibration") return { ...drawing, length_m: Number($("calibration-length").value) || 1 };
+  if (drawing.tool_type === "timer") {
+    const splits = parseSplits($("timer-splits").value);
+    return splits.length ? { ...drawing, splits } : drawing;
+  }
+  if (["angle", "line", "arrow"].includes(drawing.tool_type) && $("track-shapes")?.checked) return { ...drawing, track: true };
+  return drawing;
+}
+
+/** A press on a point of my selected tracked drawing, after its first frame: a correction. */
+function startCorrection(event, point) {
+  const box = overlay.getBoundingClientRect();
+  const annotation = editableSelection();
+  const where = { time: player.currentTime, width: box.width, height: box.height, x: event.clientX - box.left, y: event.clientY - box.top };
+  return correctionStart(annotation, { ...where, reach: reach(event), point });
+}
+
+async function saveCorrection({ id, tracking_correction }) {
+  try {
+    annotationKeep(await api(`annotations/${id}`, { method: "PATCH", json: { tracking_correction } }));
+    say("Corrected: following it again from this frame…", "ok");
+  } catch (error) {
+    say(`Not corrected: ${error.message}`);
+  }
+  listsChanged();
 }
 
 function style() {
@@ -63,12 +98,15 @@ function onPointerDown(event) {
   player.pause();
   const point = normalised(event);
   if (state.tool === "select") {
+    if (startCorrection(event, point)) return;
     if (!editStart(event, point)) {
       selectAt(event);
       editStart(event, point); // pressed on a drawing of mine: it follows at once
     }
   } else if (state.tool === "text") {
     placeText(point);
+  } else if (ONE_POINT.has(state.tool)) {
+    save(measureDraft({ tool_type: state.tool, points: [point], ...style() }), player.currentTime);
   } else if (state.tool === "angle" && state.draft && state.draft.points.length === 3) {
     state.draft.points[2] = point; // the second click: the other end
   } else {
@@ -77,6 +115,7 @@ function onPointerDown(event) {
 }
 
 function onPointerMove(event) {
+  if (correctionMove(normalised(event))) return;
   if (state.edit) editMove(normalised(event));
   if (!state.draft) return;
   const point = normalised(event);
@@ -94,6 +133,11 @@ function onPointerMove(event) {
 }
 
 function onPointerUp(event) {
+  const corrected = correctionEnd();
+  if (corrected) {
+    saveCorrection(corrected);
+    return;
+  }
   if (editEnd() || !state.draft) return;
   const draft = state.draft;
   if (draft.tool_type === "angle" && draft.points.length === 2) {
@@ -102,7 +146,7 @@ function onPointerUp(event) {
   }
   if (draft.tool_type === "pen" && draft.points.length < 2) draft.points.push(draft.points[0]);
   draftTake();
-  save(draft, state.draftTime);
+  save(measureDraft(draft), state.draftTime);
 }
 
 function placeText(point) {
@@ -140,12 +184,19 @@ async function save(drawing, time) {
     annotationForget(temp.id);
     annotationKeep(saved);
     remember({ op: "create", id: saved.id });
-    say(drawing.tool_type === "angle" ? `Saved: ${saved.angle_degrees.toFixed(1)}°` : "Saved.", "ok");
+    say(savedMessage(drawing, saved), "ok");
   } catch (error) {
     annotationForget(temp.id);
     say(`Not saved: ${error.message}`);
   }
   listsChanged();
+}
+
+function savedMessage(drawing, saved) {
+  if (saved.tracking) return "Saved: the points are being followed through the video…";
+  if (drawing.tool_type === "angle") return `Saved: ${saved.angle_degrees.toFixed(1)}°`;
+  if (saved.length_m != null) return `Saved: ${saved.length_m < 1 ? `${(saved.length_m * 100).toFixed(1)} cm` : `${saved.length_m.toFixed(2)} m`}`;
+  return "Saved.";
 }
 
 export async function remove(id) {
