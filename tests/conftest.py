@@ -68,6 +68,20 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture
+def buffered_channel_layer(settings):
+    """The list channel layer, which keeps a channel's messages in Redis until read: for tests
+    that publish first (a pipeline run, a tracking job) and read the channel afterwards, in
+    another event loop. The default Pub/Sub layer hands a message only to a listener that is
+    receiving when it is published."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            **settings.CHANNEL_LAYERS["default"],
+            "BACKEND": "config.channel_layer.RedisChannelLayer",
+        }
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fresh_redis():
     """Rate-limit counters and cache entries never leak between tests (test Redis DB only)."""

@@ -262,7 +262,9 @@ def test_spreadsheet_formulas_are_defused():
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
-def test_progress_is_published_live_as_annotation_updated(motion_clips, monkeypatch):
+def test_progress_is_published_live_as_annotation_updated(
+    motion_clips, monkeypatch, buffered_channel_layer
+):
     clip, motion = motion_clips["thrown"]
     owner, video = setup_video(clip)
     client = bearer(APIClient(), owner)

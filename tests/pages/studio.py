@@ -2,6 +2,8 @@
 `coaching` fixture lives in conftest.py), and pointer and player helpers."""
 
 import threading
+import time
+from collections.abc import Callable
 
 from playwright.sync_api import expect
 
@@ -83,6 +85,16 @@ def pixel_alpha(page, x: float, y: float) -> int:
         }""",
         [x, y],
     )
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 15, what: str = "") -> None:
+    """Poll `condition` (a database read, say) until it holds: the page shows a drawing at once
+    while its save is still on the way."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(0.1)
 
 
 def wait_for_ink(page, x: float, y: float) -> None:

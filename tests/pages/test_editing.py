@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations.models import Annotation
-from tests.pages.studio import at, drag, open_studio, seek
+from tests.pages.studio import at, drag, open_studio, seek, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -101,7 +101,9 @@ def test_angle_vertex_and_text_edits(open_page, coaching):
     page.get_by_label("Text to place on the picture").fill("Knees out")
     page.keyboard.press("Enter")
     expect(page.locator("#drawing-list li")).to_have_count(2)
-    text = Annotation.objects.get(video_id=video.pk, drawing_data__tool_type="text")
+    texts = Annotation.objects.filter(video_id=video.pk, drawing_data__tool_type="text")
+    wait_until(texts.exists, what="the text saved")
+    text = texts.get()
     seek(page, 3.5)  # away, then back through its row
     page.get_by_role("button", name="text at 1.00 s").click()
     assert page.evaluate("studio.state.selected") == str(text.pk)

@@ -8,7 +8,16 @@ from playwright.sync_api import expect
 from annotations.models import Annotation
 from tests.factories import make_user
 from tests.pages.conftest import PHONE, screenshot
-from tests.pages.studio import FPS, at, drag, open_studio, pixel_alpha, seek, wait_for_ink
+from tests.pages.studio import (
+    FPS,
+    at,
+    drag,
+    open_studio,
+    pixel_alpha,
+    seek,
+    wait_for_ink,
+    wait_until,
+)
 from videos.models import Moderation, VideoShare
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -42,6 +51,9 @@ def test_draw_with_every_tool_and_find_them_after_reload(open_page, coaching):
     page.keyboard.press("Enter")
 
     expect(page.locator("#drawing-list li")).to_have_count(7)
+    wait_until(
+        lambda: Annotation.objects.filter(video_id=video.pk).count() == 7, what="7 drawings saved"
+    )
     saved = {
         (a.drawing_data or {})["tool_type"]: a for a in Annotation.objects.filter(video_id=video.pk)
     }
@@ -106,7 +118,7 @@ def test_undo_and_only_your_own_can_be_deleted(open_page, coaching):
     expect(page.locator("#drawing-list li")).to_have_count(3)
     page.keyboard.press("Control+z")  # the coach's last line goes
     expect(page.locator("#drawing-list li")).to_have_count(2)
-    assert Annotation.objects.filter(video_id=video.pk).count() == 2
+    wait_until(lambda: Annotation.objects.filter(video_id=video.pk).count() == 2, what="undone")
 
     page.keyboard.press("s")
     page.mouse.click(*at(page, 0.5, 0.2))  # the owner's line
@@ -115,6 +127,7 @@ def test_undo_and_only_your_own_can_be_deleted(open_page, coaching):
     page.mouse.click(*at(page, 0.3, 0.65))  # the coach's own rectangle, on its edge
     page.keyboard.press("Delete")
     expect(page.locator("#drawing-list li")).to_have_count(1)
+    wait_until(lambda: Annotation.objects.filter(video_id=video.pk).count() == 1, what="deleted")
     remaining = Annotation.objects.get(video_id=video.pk)
     assert remaining.author_username == "ana"
 

@@ -304,7 +304,7 @@ def test_variable_frame_rate_source(athlete, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_progress_and_ready_reach_the_real_time_channel(athlete, tmp_path):
+def test_progress_and_ready_reach_the_real_time_channel(athlete, tmp_path, buffered_channel_layer):
     import asyncio
 
     from channels.layers import get_channel_layer
