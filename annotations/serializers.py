@@ -8,6 +8,7 @@ from rest_framework import serializers
 from annotations.drawing import MAX_POINTS, POINT_COUNTS
 from annotations.models import Annotation
 from config.fields import StrictFloatField, StrictUUIDField
+from config.output import FastOutput
 from videos.storage import media_url
 
 HEX_COLOR = r"^#[0-9A-Fa-f]{6}\Z"  # \Z: "$" would also take a trailing newline
@@ -74,7 +75,7 @@ class VoiceOverCreateSerializer(serializers.Serializer):
     audio_file = serializers.FileField(allow_empty_file=True)
 
 
-class AnnotationOutputSerializer(serializers.ModelSerializer[Annotation]):
+class AnnotationOutputSerializer(FastOutput, serializers.ModelSerializer[Annotation]):
     author = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
 
