@@ -138,6 +138,8 @@ CACHES = {
         },
     }
 }
+# Application caches (config/caching.py) to turn off, by name: media_urls, documents, analysis.
+CACHES_OFF = frozenset(env.list("CACHES_OFF", default=[]))
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
