@@ -38,10 +38,21 @@ def video_list(*, user: User | AnonymousUser) -> QuerySet[Video]:
     return _with_relations(queryset.defer("analysis"))
 
 
-def video_get(*, user: User | AnonymousUser, video_id: uuid.UUID | str) -> Video:
-    """The video if the user may see it; otherwise VideoNotFound (404), never 403."""
+def video_get(
+    *, user: User | AnonymousUser, video_id: uuid.UUID | str, renditions: bool = True
+) -> Video:
+    """The video if the user may see it; otherwise VideoNotFound (404), never 403.
+
+    Its analysis loads when read (only its own endpoint shows it); `renditions=False` for the
+    callers that only check access (the annotations), one query fewer."""
+    queryset = Video.objects.defer("analysis").select_related("owner")
+    queryset = queryset.prefetch_related(Prefetch("shares", queryset=_SHARES, to_attr=SHARES_ATTR))
+    if renditions:
+        queryset = queryset.prefetch_related(
+            Prefetch("renditions", queryset=_RENDITIONS, to_attr=RENDITIONS_ATTR)
+        )
     try:
-        video = _with_relations(Video.objects.all()).get(pk=video_id)
+        video = queryset.get(pk=video_id)
     except (Video.DoesNotExist, ValueError, TypeError):
         raise VideoNotFound() from None
     if not can_view(user, video):
