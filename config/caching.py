@@ -7,10 +7,9 @@ Redis is unavailable a read is a miss and the value is computed, never an error.
 
 - media_urls: signed media URLs (videos/storage.py `media_urls`), reused while at least half
   their lifetime is left; one MGET per response.
-- documents: HLS playlists and storyboard WebVTT as read from storage (videos/views.py), by
-  key and the video's media generation (bumped when its outputs are replaced or deleted).
-- analysis: a video's analysis JSON (videos/selectors.py `video_analysis`), deleted when the
-  worker records a new one.
+- documents: storyboard WebVTT and (on S3) finished HLS playlists as served, rewritten with
+  signed URLs (videos/views.py), by key and expiry; a video's are deleted when processing
+  records new outputs and when the video is deleted (`videos.services.documents_forget`).
 """
 
 import contextlib
@@ -28,7 +27,7 @@ from config.metrics import CACHE_HITS, CACHE_MISSES
 logger = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
-CACHE_NAMES = ("media_urls", "documents", "analysis")
+CACHE_NAMES = ("media_urls", "documents")
 _UNAVAILABLE = (ConnectionInterrupted, RedisError, OSError)
 
 
@@ -86,6 +85,16 @@ def cached(name: str, key: str, compute: Callable[[], Any], timeout: int) -> Any
         with contextlib.suppress(*_UNAVAILABLE):
             cache.set(key, value, timeout=timeout)
     return value
+
+
+def forget_matching(pattern: str) -> None:
+    """Delete every entry whose key matches `pattern` (a SCAN: for rare writes only)."""
+    try:
+        cache.delete_pattern(pattern)  # type: ignore[attr-defined]
+    except _UNAVAILABLE:
+        logger.warning(
+            "cache unavailable; entries live to their timeout", extra={"pattern": pattern}
+        )
 
 
 def forget(*keys: str) -> None:

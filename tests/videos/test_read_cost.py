@@ -220,3 +220,48 @@ def test_local_media_urls_skip_redis(settings):
         CACHE_MISSES.labels(cache="media_urls")._value.get(),
     )
     assert after == before
+
+
+def documents_counts() -> tuple[float, float]:
+    from config.metrics import CACHE_HITS, CACHE_MISSES
+
+    return (
+        CACHE_HITS.labels(cache="documents")._value.get(),
+        CACHE_MISSES.labels(cache="documents")._value.get(),
+    )
+
+
+def test_storyboard_is_rewritten_once_then_served_from_the_cache(library):
+    """The same URL (shared expiry) twice: one rewrite; new outputs recorded: rewritten again."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from videos.services import video_record_storyboard
+
+    owner = bearer(APIClient(), library["owner"])
+    video = library["videos"][1]
+    key = f"videos/{video.pk}/storyboard/storyboard.vtt"
+    cue = "00:00:00.000 --> 00:00:01.000\n{}#xywh=0,0,160,90\n"
+    default_storage.save(key, ContentFile(("WEBVTT\n\n" + cue.format("sheet-0.jpg")).encode()))
+    url = owner.get(f"/api/v1/videos/{video.pk}").json()["storyboard_url"]
+    hits, misses = documents_counts()
+    first = owner.get(url)
+    second = owner.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and b"/sheet-0.jpg#xywh=0,0,160,90" in first.content
+    assert documents_counts() == (hits + 1, misses + 1)
+    # processing replaces the storyboard: the cached text goes with it
+    default_storage.delete(key)
+    default_storage.save(key, ContentFile(("WEBVTT\n\n" + cue.format("sheet-9.jpg")).encode()))
+    video_record_storyboard(video_id=video.pk, key=key)
+    third = owner.get(url)
+    assert b"/sheet-9.jpg#xywh=" in third.content
+    assert documents_counts() == (hits + 1, misses + 2)
+
+
+def test_a_missing_document_is_404_and_not_cached(library):
+    owner = bearer(APIClient(), library["owner"])
+    video = library["videos"][1]
+    url = owner.get(f"/api/v1/videos/{video.pk}").json()["storyboard_url"]
+    assert owner.get(url).status_code == 404
+    assert owner.get(url).status_code == 404
