@@ -79,7 +79,11 @@ class VideoOutputSerializer(FastOutput, serializers.ModelSerializer[Video]):
 
     @property
     def _user(self) -> Any:
-        return self.context["request"].user
+        # read once per serializer: DRF's `context` walks up to the root on every access
+        user = self.__dict__.get("_request_user")
+        if user is None:
+            user = self.__dict__["_request_user"] = self.context["request"].user
+        return user
 
     def _media(self, video: Video) -> Iterator[MediaRequest]:
         """The files this user is shown URLs for (as the get_*_url methods below)."""
@@ -114,7 +118,11 @@ class VideoOutputSerializer(FastOutput, serializers.ModelSerializer[Video]):
 
     @extend_schema_field(RenditionOutputSerializer(many=True))
     def get_renditions(self, video: Video) -> list[dict[str, Any]]:
-        renditions = RenditionOutputSerializer(context=self.context)
+        renditions = self.__dict__.get("_renditions")
+        if renditions is None:
+            renditions = self.__dict__["_renditions"] = RenditionOutputSerializer(
+                context=self.context
+            )
         return [renditions.to_representation(item) for item in permissions.video_renditions(video)]
 
     def get_hls_url(self, video: Video) -> str | None:

@@ -186,7 +186,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with local_target(LOG_LEVEL="WARNING") as target:
+    with local_target() as target:  # logging as make run has it (INFO: a line a request)
         video_id = seed(target, args.videos, args.annotations)
         print(
             f"API benchmark: make run's stack (WEB_CONCURRENCY=2, SQLite), {args.videos} videos"
