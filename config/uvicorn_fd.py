@@ -18,10 +18,13 @@ are those start.sh gives `python -m uvicorn`.
 """
 
 import asyncio
+import logging
 import socket
 import sys
 
 import uvicorn
+
+logger = logging.getLogger("uvicorn.error")
 
 PAUSE_PER_CONNECTION = 0.002  # seconds
 
@@ -43,14 +46,24 @@ class OneAtATimeServer(uvicorn.Server):
     def _accept_one(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
             connection, _ = self.listener.accept()
-        except (BlockingIOError, InterruptedError):
-            return  # another process took it
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return  # another process took it, or the client gave up
+        except OSError:  # out of file descriptors, say: try again shortly rather than spin
+            logger.warning("accept failed; retrying in 0.1 s", exc_info=True)
+            loop.remove_reader(self.listener.fileno())
+            loop.call_later(0.1, self._listen, loop)
+            return
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # Step back from the socket for a moment, the longer the more connections this process
         # already serves: an idle sibling takes the next one.
         loop.remove_reader(self.listener.fileno())
         pause = PAUSE_PER_CONNECTION * len(self.server_state.connections)
         loop.call_later(pause, self._listen, loop)
+        loop.create_task(self._serve_connection(loop, connection))
+
+    async def _serve_connection(
+        self, loop: asyncio.AbstractEventLoop, connection: socket.socket
+    ) -> None:
         config = self.config
 
         def protocol() -> asyncio.Protocol:
@@ -58,7 +71,10 @@ class OneAtATimeServer(uvicorn.Server):
                 config=config, server_state=self.server_state, app_state=self.lifespan.state
             )
 
-        loop.create_task(loop.connect_accepted_socket(protocol, connection))
+        try:
+            await loop.connect_accepted_socket(protocol, connection)
+        except OSError:  # the client left before the transport was made
+            connection.close()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         asyncio.get_running_loop().remove_reader(self.listener.fileno())
