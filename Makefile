@@ -65,6 +65,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) -m tests.bench.bench_realtime --events $${BENCH_REALTIME_EVENTS:-200}
 	$(PY) -m tests.bench.bench_export --seconds $${BENCH_EXPORT_SECONDS:-30}
 	$(PY) -m tests.bench.bench_tracking --seconds $${BENCH_TRACKING_SECONDS:-10}
+	$(PY) -m tests.bench.bench_api --seconds $${BENCH_API_SECONDS:-5}
 
 ## The load and fault suite (tests/reliability/load): mixed API load, tus uploads with cut
 ## connections, 200 sockets, faults during uploads, against make run's stack started on a free

@@ -83,7 +83,9 @@ class AnnotationVideoQuerySerializer(serializers.Serializer):
 def _video_for(request: Request, video_id: object) -> Video:
     """The video if the caller may see it (else a field error: ids in bodies are input)."""
     try:
-        return video_selectors.video_get(user=request.user, video_id=str(video_id))
+        return video_selectors.video_get(
+            user=request.user, video_id=str(video_id), renditions=False
+        )
     except VideoNotFound:
         raise ApplicationError(errors={"video_id": ["No such video."]}) from None
 

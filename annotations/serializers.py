@@ -17,6 +17,7 @@ from annotations.measure import speed_series, tracked_values
 from annotations.models import COMMENT_MAX_CHARS, Annotation, Comment
 from annotations.selectors import MeasureBasis, measure_basis
 from config.fields import StrictFloatField, StrictIntegerField, StrictUUIDField
+from config.output import FastOutput
 from videos.storage import media_url
 
 HEX_COLOR = r"^#[0-9A-Fa-f]{6}\Z"  # \Z: "$" would also take a trailing newline
@@ -130,7 +131,7 @@ class VoiceOverCreateSerializer(serializers.Serializer):
     audio_file = serializers.FileField(allow_empty_file=True)
 
 
-class AnnotationOutputSerializer(serializers.ModelSerializer[Annotation]):
+class AnnotationOutputSerializer(FastOutput, serializers.ModelSerializer[Annotation]):
     author = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
     metres_per_pixel = serializers.SerializerMethodField()

@@ -36,6 +36,16 @@ READINESS_FAILURES = Counter(
     "Failed /ready checks, by dependency (database, redis, storage, broker).",
     ["check"],
 )
+CACHE_HITS = Counter(
+    "app_cache_hits_total",
+    "Reads served from the Redis cache, by cache (config/caching.py names them).",
+    ["cache"],
+)
+CACHE_MISSES = Counter(
+    "app_cache_misses_total",
+    "Reads the Redis cache could not serve (absent, or Redis unavailable), by cache.",
+    ["cache"],
+)
 _CODE = re.compile(r"^[a-z_]{1,40}\Z")
 
 

@@ -59,6 +59,11 @@ def rewrite_storyboard(text: str, *, key: str, sign: Signer) -> str:
     return "\n".join(lines) + "\n"
 
 
+def is_final(playlist: str) -> bool:
+    """A master playlist, or a media playlist that will not grow (VOD, or an ended EVENT)."""
+    return "#EXT-X-ENDLIST" in playlist or "#EXT-X-STREAM-INF" in playlist
+
+
 def rewrite(text: str, *, key: str, sign: Signer) -> str:
     """Dispatch on the document's kind (its key's suffix). Each file is signed once: a byte-range
     playlist names its one media file on every segment line, and a CloudFront signature is an

@@ -8,12 +8,20 @@ videos; others need an `annotate` share, which only coaches and staff can be giv
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import Role, User
-from videos.models import Comparison, Moderation, SharePermission, Video, VideoStatus
+from videos.models import (
+    Comparison,
+    Moderation,
+    Rendition,
+    SharePermission,
+    Video,
+    VideoShare,
+    VideoStatus,
+)
 
 UPLOAD_ROLES = {Role.STAFF, Role.COACH, Role.ATHLETE}
 ANNOTATE_SHARE_ROLES = {Role.STAFF, Role.COACH}
@@ -30,14 +38,33 @@ def visible_videos_q(user: User | AnonymousUser) -> Q:
     listed = ~Q(status=VideoStatus.UPLOADING)
     if is_staff(user):
         return listed
-    shared = Q(shares__user=user) & Q(moderation=Moderation.VISIBLE)
+    # A subquery rather than a join on shares: one row per video, so no DISTINCT (which made
+    # the database compare whole rows, and the page count a count of a DISTINCT subquery).
+    share = VideoShare.objects.filter(video=OuterRef("pk"), user=user)
+    shared = Q(Exists(share)) & Q(moderation=Moderation.VISIBLE)
     return listed & (Q(owner=user) | shared)
+
+
+# Where the selectors put a video's prefetched shares and renditions (plain lists).
+SHARES_ATTR = "prefetched_shares"
+RENDITIONS_ATTR = "prefetched_renditions"
+
+
+def video_shares(video: Video) -> list[VideoShare]:
+    """The video's shares: prefetched by the selectors, else read now."""
+    shares: list[VideoShare] | None = getattr(video, SHARES_ATTR, None)
+    return list(video.shares.all()) if shares is None else shares
+
+
+def video_renditions(video: Video) -> list[Rendition]:
+    renditions: list[Rendition] | None = getattr(video, RENDITIONS_ATTR, None)
+    return list(video.renditions.all()) if renditions is None else renditions
 
 
 def share_permission(user: User | AnonymousUser, video: Video) -> str | None:
     if not user.is_authenticated:
         return None
-    for share in video.shares.all():  # prefetched by the selectors
+    for share in video_shares(video):
         if share.user_id == user.pk:
             return share.permission
     return None

@@ -18,6 +18,7 @@ from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from annotations import realtime
 from annotations.realtime import publish_access_check
+from config import caching
 from config.errors import ApplicationError, Conflict, ServiceUnavailable
 from config.text import clean_filename, clean_text
 from processing import ffmpeg
@@ -240,6 +241,7 @@ def video_delete(*, video: Video) -> None:
         hook(video)
     video_id = video.pk
     video.delete()
+    documents_forget(video_id=video_id)
     publish_access_check(video_id=video_id)  # open sockets on it close
 
 
@@ -394,10 +396,18 @@ def video_record_outputs(
         quality__in=[rendition.quality for rendition in renditions]
     ).delete()
     Video.objects.filter(pk=video.pk).update(hls_master=hls_master_key)
+    documents_forget(video_id=video.pk)
 
 
 def video_record_storyboard(*, video_id: uuid.UUID | str, key: str) -> None:
     Video.objects.filter(pk=video_id).update(storyboard=key)
+    documents_forget(video_id=video_id)
+
+
+def documents_forget(*, video_id: uuid.UUID | str) -> None:
+    """The rewritten playlists and storyboard of the video leave the `documents` cache (their
+    files were just replaced, or are gone)."""
+    caching.forget_matching(f"document:{storage.video_prefix(video_id)}*")
 
 
 def video_record_analysis(*, video_id: uuid.UUID | str, analysis: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import hmac
 import os
 import re
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.utils.encoding import filepath_to_uri
 
+from config import caching
 from videos.metrics import timed_storage
 
 
@@ -97,6 +99,38 @@ def media_url(
     # signs about four URLs a video, and reverse() was most of that time.
     url = f"/media/{expires}/{_signature(key, expires)}/{filepath_to_uri(key)}"
     return url + ("?download=1" if attachment else "")
+
+
+MediaRequest = tuple[str, bool]  # (key, attachment)
+
+
+def media_urls(wanted: Iterable[MediaRequest]) -> dict[MediaRequest, str]:
+    """Signed URLs for many files at once (a page of videos), each valid for between half the
+    TTL and the whole TTL, and the same URL for every client and process for half a TTL: the
+    browser's cache and the rewritten documents' cache see one URL per file, not one a request.
+
+    Local storage: signed here, an HMAC of microseconds, on a shared expiry (the next
+    half-TTL boundary past half a TTL from now); a Redis round trip would cost more than it
+    saves. S3 and CloudFront: SigV4 and RSA signatures, a tenth of a millisecond to a
+    millisecond each and 175 on a page, read from the `media_urls` cache in one MGET."""
+    items = list(dict.fromkeys(wanted))
+    ttl = settings.MEDIA_URL_TTL
+    if not uses_s3():
+        half = max(1, ttl // 2)
+        expires = (int(time.time()) // half + 2) * half
+        return {item: media_url(item[0], attachment=item[1], expires=expires) for item in items}
+
+    def sign(missing: list[MediaRequest]) -> dict[MediaRequest, str]:
+        expires = int(time.time()) + ttl
+        return {item: media_url(item[0], attachment=item[1], expires=expires) for item in missing}
+
+    return caching.cached_many(
+        "media_urls",
+        items,
+        cache_key=lambda item: f"media-url:{int(item[1])}:{item[0]}",
+        compute=sign,
+        timeout=max(1, ttl // 2),
+    )
 
 
 def _storage_url(key: str, expires: int, attachment: bool) -> str:

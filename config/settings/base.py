@@ -138,6 +138,8 @@ CACHES = {
         },
     }
 }
+# Application caches (config/caching.py) to turn off, by name: media_urls, documents, analysis.
+CACHES_OFF = frozenset(env.list("CACHES_OFF", default=[]))
 # `lists`: channels_redis's list layer (a Redis sorted set per socket, popped one message at a
 # time); `pubsub`: its Pub/Sub layer (one PUBLISH per event, each process fans out in memory).
 CHANNEL_LAYER = env("CHANNEL_LAYER", default="pubsub")

@@ -26,14 +26,14 @@ case "$role" in
     # the application trusts forwarded addresses only as TRUSTED_PROXY_COUNT says.
     # WEB_SOCKET_FD: a socket someone else listens on (make run's supervisord passes fd 0 to
     # each of its WEB_CONCURRENCY processes); otherwise uvicorn binds and forks its own.
+    # (config/uvicorn_fd.py: uvicorn's own --fd would serve it without TCP_NODELAY).
     if [ -n "${WEB_SOCKET_FD:-}" ]; then
-      set -- --fd "$WEB_SOCKET_FD" --workers 1
-    else
-      set -- --host "${HOST:-0.0.0.0}" --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}"
+      exec $die_with_parent "$python" -m config.uvicorn_fd "$WEB_SOCKET_FD"
     fi
     # --ws-per-message-deflate false: events are small JSON, and compressing each one once per
     # listener took a fifth of a web process's time fanning one event out to 200 sockets.
-    exec $die_with_parent "$python" -m uvicorn config.asgi:application "$@" --no-access-log --lifespan off \
+    exec $die_with_parent "$python" -m uvicorn config.asgi:application --host "${HOST:-0.0.0.0}" \
+      --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off \
       --no-proxy-headers --ws-per-message-deflate false --log-config deploy/uvicorn-logging.json
     ;;
   worker)
