@@ -109,8 +109,10 @@ def test_video_detail_and_annotation_list_query_counts(library):
         for index in range(40)
     )
     response, sql = queries_for(staff, f"/api/v1/annotations?video_id={video.pk}")
-    # the video (its access) and its shares, COUNT, the page
-    assert len(sql) == AUTH_QUERIES + 4, sql
+    # the video (its access) and its shares, COUNT, the page, the video's latest calibration
+    # (measurements in the answers), once per page whatever its size
+    assert len(sql) == AUTH_QUERIES + 5, sql
+    assert sum("calibration" in query for query in sql) == 1
     assert response.json()["count"] == 40
 
 
