@@ -31,6 +31,8 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
     storyboard_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
+    # True while processing once the first segments are out (hls_url then plays what exists).
+    playable = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Video
@@ -44,6 +46,7 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
             "status",
             "code",
             "message",
+            "playable",
             *SHOWN_STATE,
             "owner",
             "shares",
