@@ -9,7 +9,15 @@ import { setupExports } from "./studio/exports.js";
 import { onKey } from "./studio/keys.js";
 import { refreshLists } from "./studio/lists.js";
 import { onEvent } from "./studio/live.js";
-import { frameStep, setLoop, setSpeed, setupQuality, toggleFullscreen, togglePlay } from "./studio/player.js";
+import {
+  frameStep,
+  isPlayable,
+  setLoop,
+  setSpeed,
+  setupQuality,
+  toggleFullscreen,
+  togglePlay,
+} from "./studio/player.js";
 import { setupShare } from "./studio/share.js";
 import { annotationKeep, onListsChanged, setVideo, state } from "./studio/state.js";
 import { refreshMarkers } from "./studio/markers.js";
@@ -41,7 +49,7 @@ async function start() {
   }
   track.setAttribute("aria-valuemax", (state.video.duration || 0).toFixed(2));
   videoSocket(page.video_id, onEvent);
-  if (state.video.status !== "ready") {
+  if (!isPlayable(state.video)) {
     showNotReady(state.video);
     return;
   }
