@@ -212,17 +212,17 @@ def transcode(video: Video, run: JobRun, source: Path, info: ffmpeg.MediaInfo) -
     publisher = live_publisher(video, out_dir, outputs, info)
     progress.publisher = publisher
 
-    def on_line(line: str) -> None:
-        progress.line(line)
-        if line.startswith("progress="):  # the end of each -progress block, twice a second
-            publisher.poll()
+    def tick() -> None:  # four times a second, whether or not ffmpeg reports progress
+        publisher.poll()
+        progress.at(publisher.seconds)
 
     started = time.perf_counter()
     with metrics.timed_step("transcode"), motion:
         ffmpeg.run(
             ladder.transcode_argv(source, out_dir, info, outputs, extras=extras),
             timeout=max(300.0, info.duration * 20),
-            on_stdout_line=on_line,
+            on_stdout_line=progress.line,
+            on_tick=tick,
         )
     publisher.poll()  # the last segments, and every live playlist ends (VOD)
     metrics.REALTIME_FACTOR.observe(info.duration / max(time.perf_counter() - started, 1e-3))
