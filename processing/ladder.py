@@ -11,9 +11,9 @@ from django.conf import settings
 from processing.ffmpeg import MAX_PIXELS, MediaInfo, compile_hardened, hardened_input
 
 GOP_SECONDS = 2  # keyframes at least every 2 s: frame stepping and HLS cuts need them
-# The live playlist's first segment is 1 s (one extra keyframe at 1 s): the first picture is
-# published after one second of media is encoded rather than two.
-FIRST_SEGMENT_SECONDS = 1
+# The live playlist's first segment is half a second (one extra keyframe at 0.5 s): the first
+# picture is published once half a second of media is encoded rather than two seconds.
+FIRST_SEGMENT_SECONDS = 0.5
 LIVE = "-live"  # the live (EVENT) HLS of a rendition: its playlist, init section and segments
 AUDIO_BITRATE = "128k"
 
