@@ -162,12 +162,11 @@ class LivePublisher:
             rendition.codecs = codecs_from_init(init, has_audio=self.has_audio)
             replace_file(f"{self.prefix}{output.live_init}", init)
         for duration, name in new:
+            key = f"{self.prefix}{name}"
+            if default_storage.exists(key):  # left by an attempt that died: never renamed
+                default_storage.delete(key)
             # ffmpeg is done with a listed segment: on local storage this is a rename.
-            stored = default_storage.save(
-                f"{self.prefix}{name}", LocalFile(str(self.out_dir / name))
-            )
-            if stored != f"{self.prefix}{name}":
-                raise RuntimeError(f"live segment stored as {stored}: an old one was left")
+            default_storage.save(key, LocalFile(str(self.out_dir / name)))
             rendition.segments.append((duration, name))
         rendition.ended = ended
         text = media_playlist(output.live_init, rendition.segments, ended=ended)
