@@ -54,7 +54,14 @@ async function start() {
     return;
   }
   await setupQuality(layout);
-  await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion(), setupExports()]);
+  // While processing there is no storyboard or motion timeline yet (they come with `ready`).
+  const ready = state.video.status === "ready";
+  await Promise.all([
+    loadAnnotations().catch((error) => say(error.message)),
+    loadStoryboard(),
+    ready ? loadMotion() : null,
+    setupExports(),
+  ]);
   refreshLists();
   new ResizeObserver(layout).observe(stage);
   new ResizeObserver(refreshMarkers).observe(track); // groups depend on the track's width
