@@ -74,7 +74,8 @@ class VideoOutputSerializer(serializers.ModelSerializer[Video]):
         ]
 
     def get_hls_url(self, video: Video) -> str | None:
-        return media_url(video.hls_master.name) if video.hls_master else None
+        # Not for a failed run's leftovers: only what can be played now (live or final).
+        return media_url(video.hls_master.name) if video.hls_master and video.playable else None
 
     def get_poster_url(self, video: Video) -> str | None:
         return media_url(video.poster.name) if video.poster else None

@@ -195,3 +195,17 @@ def test_an_earlier_attempts_live_files_go(athlete):
         default_storage.save(f"{prefix}{name}", pipeline.ContentFile(b"x"))
     live.delete_hls_files(video.pk, live=True)
     assert sorted(stored_files(prefix)) == [f"{prefix}sd.m3u8", f"{prefix}sd.m4s"]
+
+
+def test_a_run_that_failed_after_going_live_is_not_playable(athlete):
+    from videos.services import video_mark_failed
+
+    video = make_video(athlete, status=VideoStatus.PROCESSING, duration=10.0, progress=40)
+    video.hls_master.name = f"videos/{video.pk}/hls/{live.LIVE_MASTER}"
+    video.save(update_fields=["hls_master"])
+    video_mark_failed(video_id=video.pk, code="corrupt_media", message="broken at 5 s")
+    client = bearer(APIClient(), athlete)
+    detail = client.get(f"/api/v1/videos/{video.pk}").json()
+    assert (detail["status"], detail["playable"], detail["hls_url"]) == ("failed", False, None)
+    refused = post_drawing(client, video.pk, timestamp=1.0)
+    assert refused.status_code == 400 and "video_id" in refused.json()["errors"]
