@@ -232,8 +232,10 @@ def watch(video_pk: Any, worker_pid: int, started: float, *, until_ready: bool) 
             time.sleep(0.2)  # the worker reaps its last ffmpeg and acknowledges
             total = tree_cpu(worker_pid) - cpu
             return ServiceRun(now, playable_at, peak_rss, video.status, total, cpu_to_playable)
-        peak_rss = max(peak_rss, python_rss(worker_pid))
-        time.sleep(0.02)
+        if playable_at is not None or int(now * 50) % 10 == 0:  # RSS 5 times a second
+            peak_rss = max(peak_rss, python_rss(worker_pid))
+        # fine-grained until playable, then light: the poll shares the cores it measures
+        time.sleep(0.02 if playable_at is None else 0.2)
 
 
 def run_service(clip: Path, work: Path, *, until_ready: bool = True) -> ServiceRun:
