@@ -46,8 +46,18 @@ def annotation_prefix(video_id: uuid.UUID | str) -> str:
 
 
 def _check_time(video: Video, timestamp: float) -> None:
-    if video.status != VideoStatus.READY:
+    """Drawings go on what can be played: all of a ready video, the published part of one
+    still processing (`Video.available_seconds`)."""
+    if not video.playable:
         raise ApplicationError(errors={"video_id": ["The video is not ready to annotate yet."]})
+    if video.status != VideoStatus.READY and timestamp > video.available_seconds + 1e-6:
+        raise ApplicationError(
+            errors={
+                "timestamp": [
+                    f"Only the first {video.available_seconds:.3f} s are processed so far."
+                ]
+            }
+        )
     if video.duration is not None and timestamp > video.duration + 1e-6:
         raise ApplicationError(
             errors={"timestamp": [f"The video is only {video.duration:.3f} s long."]}

@@ -14,10 +14,12 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -98,13 +100,17 @@ def run(
     *,
     timeout: float,
     on_stdout_line: Callable[[str], None] | None = None,
+    on_tick: Callable[[], None] | None = None,
     stderr_to_stdout: bool = False,
 ) -> str:
     """Run argv in its own process group; kill the whole group on timeout, and the process
     when the calling thread dies (DIE_WITH_PARENT). Returns stdout.
 
     stderr is kept as a bounded tail for error messages; stdout lines may be streamed to a
-    callback (ffmpeg's -progress pipe:1).
+    callback (ffmpeg's -progress pipe:1), and `on_tick` runs every TICK_SECONDS while the
+    process runs, in the calling thread, whether or not a line came: ffmpeg prints no progress
+    at all until every output has begun (a storyboard sheet or a poster candidate may begin
+    only near the end). A callback that raises stops the process.
     """
     process = subprocess.Popen(
         [*DIE_WITH_PARENT, *argv],
@@ -116,10 +122,10 @@ def run(
         errors="replace",
     )
     try:
-        if on_stdout_line is None:
+        if on_stdout_line is None and on_tick is None:
             stdout, stderr = process.communicate(timeout=timeout)
         else:
-            stdout, stderr = _stream(process, on_stdout_line, timeout)
+            stdout, stderr = _stream(process, on_stdout_line, on_tick, timeout)
     except subprocess.TimeoutExpired:
         kill_group(process)
         _, stderr = process.communicate()
@@ -140,13 +146,30 @@ def run(
     return stdout
 
 
+TICK_SECONDS = 0.25
+
+
 def _stream(
-    process: subprocess.Popen[str], on_line: Callable[[str], None], timeout: float
+    process: subprocess.Popen[str],
+    on_line: Callable[[str], None] | None,
+    on_tick: Callable[[], None] | None,
+    timeout: float,
 ) -> tuple[str, str]:
-    """Feed stdout lines to `on_line` while a thread keeps stderr's tail; a timer enforces the
-    deadline by killing the group, which ends the stdout loop."""
+    """Feed stdout lines to `on_line`, and call `on_tick` every TICK_SECONDS, in this thread,
+    while threads read stdout and keep stderr's tail; a timer enforces the deadline by killing
+    the group, which ends stdout."""
     stderr_tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read_stdout() -> None:
+        for line in process.stdout or []:
+            lines.put(line)
+        lines.put(None)
+
+    readers = [
+        threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True),
+        threading.Thread(target=read_stdout, daemon=True),
+    ]
     timed_out = threading.Event()
 
     def expire() -> None:
@@ -154,15 +177,29 @@ def _stream(
         kill_group(process)
 
     timer = threading.Timer(timeout, expire)
-    reader.start()
+    for reader in readers:
+        reader.start()
     timer.start()
     try:
-        for line in process.stdout or []:
-            on_line(line.rstrip("\n"))
+        next_tick = time.monotonic() + TICK_SECONDS
+        while True:
+            try:
+                line = lines.get(timeout=max(0.0, next_tick - time.monotonic()))
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line and on_line is not None:
+                on_line(line.rstrip("\n"))
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + TICK_SECONDS
+                if on_tick is not None:
+                    on_tick()
         process.wait()
     finally:
         timer.cancel()
-    reader.join(timeout=5)
+    for reader in readers:
+        reader.join(timeout=5)
     if timed_out.is_set():
         raise subprocess.TimeoutExpired(process.args, timeout)
     return "", "".join(stderr_tail)

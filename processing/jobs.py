@@ -164,11 +164,15 @@ class ProgressWriter:
         key, _, value = line.partition("=")
         if key != "out_time_us" or not value.strip().lstrip("-").isdigit():
             return
+        self.at(int(value) / 1e6)
+
+    def at(self, seconds: float) -> None:
+        """`seconds` of the media done: a heartbeat and a percent, at most once a second."""
         now = time.monotonic()
         if now - self.last_write < 1.0:
             return
         self.last_write = now
-        percent = max(0, min(99, int(int(value) / 1e6 / self.duration * 100)))
+        percent = max(0, min(99, int(seconds / self.duration * 100)))
         if not job_heartbeat(self.job_id, progress=percent):
             raise JobCancelled  # ffmpeg.run kills the process group on the way out
         self.report(percent)

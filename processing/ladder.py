@@ -11,6 +11,10 @@ from django.conf import settings
 from processing.ffmpeg import MAX_PIXELS, MediaInfo, compile_hardened, hardened_input
 
 GOP_SECONDS = 2  # keyframes at least every 2 s: frame stepping and HLS cuts need them
+# The live playlist's first segment is half a second (one extra keyframe at 0.5 s): the first
+# picture is published once half a second of media is encoded rather than two seconds.
+FIRST_SEGMENT_SECONDS = 0.5
+LIVE = "-live"  # the live (EVENT) HLS of a rendition: its playlist, init section and segments
 AUDIO_BITRATE = "128k"
 
 
@@ -40,6 +44,18 @@ class Output:
     @property
     def segments(self) -> str:
         return f"{self.rung.quality}.m4s"
+
+    @property
+    def live_playlist(self) -> str:
+        return f"{self.rung.quality}{LIVE}.m3u8"
+
+    @property
+    def live_init(self) -> str:
+        return f"{self.rung.quality}{LIVE}-init.mp4"
+
+    @property
+    def live_segment_pattern(self) -> str:
+        return f"{self.rung.quality}{LIVE}-%05d.m4s"
 
 
 def configured_ladder() -> list[Rung]:
@@ -88,8 +104,10 @@ def transcode_argv(
     *,
     extras: Sequence[Callable[[Any], Any]] = (),
 ) -> list[str]:
-    """One decode, a split filter graph, and per rendition one encode written twice by the tee
-    muxer: a progressive MP4 (faststart) and an HLS fMP4 single file with byte-range playlist.
+    """One decode, a split filter graph, and per rendition one encode written three times by the
+    tee muxer: a progressive MP4 (faststart), an HLS fMP4 single file with a byte-range VOD
+    playlist (the final form), and a live HLS: an EVENT playlist with one file per segment, each
+    listed once complete, which processing.live publishes while the encode goes on.
 
     Every rendition is constant-frame-rate at its planned rate (the fps filter): phones record
     a variable frame rate, and the studio and the export count frame k at k / video.fps, which
@@ -115,7 +133,8 @@ def transcode_argv(
                 *streams[1:],
                 f"[f=mp4:movflags=+faststart]{workdir / output.mp4}"
                 f"|[f=hls:hls_time={GOP_SECONDS}:hls_playlist_type=vod:hls_segment_type=fmp4"
-                f":hls_flags=single_file]{workdir / output.playlist}",
+                f":hls_flags=single_file]{workdir / output.playlist}"
+                f"|[{live_hls_options(workdir, output)}]{workdir / output.live_playlist}",
                 format="tee",
                 **encode_options(output, has_audio=info.has_audio),
             )
@@ -123,6 +142,22 @@ def transcode_argv(
     for offset, make_output in enumerate(extras, start=len(outputs)):
         encodes.append(make_output(split[offset]))
     return compile_hardened(ffmpeg_lib.merge_outputs(*encodes), progress=True)
+
+
+def live_hls_options(workdir: Path, output: Output) -> str:
+    """The tee slave options of a rendition's live HLS (files beside its playlist in `workdir`)."""
+    return (
+        f"f=hls:hls_time={GOP_SECONDS}:hls_init_time={FIRST_SEGMENT_SECONDS}"
+        ":hls_playlist_type=event:hls_segment_type=fmp4:hls_flags=independent_segments+temp_file"
+        f":hls_fmp4_init_filename={output.live_init}"
+        f":hls_segment_filename={workdir / output.live_segment_pattern}"
+    )
+
+
+def key_frame_times() -> str:
+    """Forced keyframes at 0 and FIRST_SEGMENT_SECONDS, then every GOP_SECONDS (2, 4, 6...)."""
+    first = FIRST_SEGMENT_SECONDS
+    return f"expr:if(lt(n_forced,2),gte(t,n_forced*{first}),gte(t,(n_forced-1)*{GOP_SECONDS}))"
 
 
 def encode_options(output: Output, *, has_audio: bool) -> dict[str, str | int | None]:
@@ -142,7 +177,7 @@ def encode_options(output: Output, *, has_audio: bool) -> dict[str, str | int | 
         "g": gop,
         "keyint_min": gop,
         "sc_threshold": 0,
-        "force_key_frames": f"expr:gte(t,n_forced*{GOP_SECONDS})",
+        "force_key_frames": key_frame_times(),
         "map_metadata": -1,
         "map_chapters": -1,
         "sn": None,
@@ -150,15 +185,21 @@ def encode_options(output: Output, *, has_audio: bool) -> dict[str, str | int | 
     }
 
 
-def master_playlist(variants: list[tuple[Output, int, str]]) -> str:
-    """variants: (output, peak bandwidth in bit/s, CODECS string)."""
+def peak_bandwidth(output: Output) -> int:
+    """BANDWIDTH of a variant (bit/s): the video's cap with headroom, plus the audio."""
+    return int(output.rung.maxrate_kbps * 1000 * 1.1) + 128_000
+
+
+def master_playlist(variants: list[tuple[Output, int, str]], *, live: bool = False) -> str:
+    """variants: (output, peak bandwidth in bit/s, CODECS string); `live` names the live
+    (EVENT) variant playlists instead of the final byte-range ones."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for output, bandwidth, codecs in variants:
         lines.append(
             f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={output.width}x{output.height},"
             f'CODECS="{codecs}",FRAME-RATE={output.fps:.3f}'
         )
-        lines.append(output.playlist)
+        lines.append(output.live_playlist if live else output.playlist)
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,9 @@ extension; outputs go to deterministic keys, so a rerun replaces them. Video row
 through videos.services; the job through processing.jobs.
 """
 
+import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +18,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from annotations import realtime
-from processing import clamav, ffmpeg, ladder, metrics
+from processing import clamav, ffmpeg, ladder, live, metrics
 from processing.analysis import GrayFrames, choose_poster, poster_output
 from processing.errors import ProcessingErrorCode
 from processing.jobs import JobCancelled, JobRun, ProgressWriter, job_live_or_create, job_run
@@ -121,6 +123,12 @@ def run_steps(video: Video, run: JobRun) -> None:
 
 def download(video: Video, run: JobRun) -> Path:
     source = run.workdir / "input"  # no extension: the demuxer allowlist decides, not the name
+    if isinstance(default_storage, FileSystemStorage):
+        # Local disk: a hard link, not a copy, so the encode (and the first playable segment)
+        # starts at once whatever the length. Another filesystem: copied below.
+        with contextlib.suppress(OSError):
+            os.link(default_storage.path(video.original.name), source)
+            return source
     beat = time.monotonic()
     with default_storage.open(video.original.name, "rb") as remote, open(source, "wb") as local:
         while chunk := remote.read(1024 * 1024):
@@ -171,9 +179,14 @@ def check_limits(info: ffmpeg.MediaInfo) -> None:
 
 
 class VideoProgress(ProgressWriter):
-    """The percent is the video's processing progress, seen live by its viewers."""
+    """The percent is the video's processing progress, seen live by its viewers: the part
+    encoded and published (live HLS), so progress x duration is what can be played and drawn on."""
+
+    publisher: live.LivePublisher | None = None
 
     def report(self, percent: int) -> None:
+        if self.publisher is not None:
+            percent = min(percent, live.published_percent(self.publisher.seconds, self.duration))
         video_set_progress(video_id=self.video_id, percent=percent)
         realtime.publish(
             self.video_id, "video.progress", {"id": self.video_id, "progress": percent}
@@ -196,17 +209,48 @@ def transcode(video: Video, run: JobRun, source: Path, info: ffmpeg.MediaInfo) -
         motion.output,
     ]
     progress = VideoProgress(video_id=str(video.pk), job_id=str(run.job.pk), duration=info.duration)
+    publisher = live_publisher(video, out_dir, outputs, info)
+    progress.publisher = publisher
+
+    def tick() -> None:  # four times a second, whether or not ffmpeg reports progress
+        publisher.poll()
+        progress.at(publisher.seconds)
+
     started = time.perf_counter()
     with metrics.timed_step("transcode"), motion:
         ffmpeg.run(
             ladder.transcode_argv(source, out_dir, info, outputs, extras=extras),
             timeout=max(300.0, info.duration * 20),
             on_stdout_line=progress.line,
+            on_tick=tick,
         )
+    publisher.poll()  # the last segments, and every live playlist ends (VOD)
     metrics.REALTIME_FACTOR.observe(info.duration / max(time.perf_counter() - started, 1e-3))
     for output in outputs:
         metrics.RENDITION_SECONDS.labels(quality=output.rung.quality).observe(info.duration)
     return Transcoded(info, outputs, out_dir, motion.result())
+
+
+def live_publisher(
+    video: Video, out_dir: Path, outputs: list[ladder.Output], info: ffmpeg.MediaInfo
+) -> live.LivePublisher:
+    """Not playable until this run's first segments are out: an earlier run's outputs stop
+    being the video's (their files are replaced at the end), an earlier attempt's live files go."""
+    video_record_outputs(video=video, renditions=[], hls_master_key="")
+    live.delete_hls_files(video.pk, live=True)
+
+    def on_playable(master_key: str) -> None:
+        video_record_outputs(video=video, renditions=[], hls_master_key=master_key)
+        realtime.publish(video.pk, "video.playable", {"id": str(video.pk)})
+        logger.info("video playable", extra={"video_id": str(video.pk)})
+
+    return live.LivePublisher(
+        video_id=video.pk,
+        out_dir=out_dir,
+        outputs=outputs,
+        has_audio=info.has_audio,
+        on_playable=on_playable,
+    )
 
 
 def make_poster(run: JobRun, done: Transcoded) -> bytes | None:
@@ -241,20 +285,21 @@ def store_storyboard(video: Video, sheets: list[Path], vtt: str) -> None:
 
 
 def store_outputs(video: Video, done: Transcoded) -> None:
-    """Replace the video's renditions and HLS files with this run's, under deterministic keys."""
+    """Replace the video's renditions and HLS files with this run's, under deterministic keys;
+    the live HLS stays playable until the final master takes its place, then goes."""
     prefix = storage.video_prefix(video.pk)
     storage.delete_prefix(f"{prefix}renditions/")
-    storage.delete_prefix(f"{prefix}hls/")
+    live.delete_hls_files(video.pk, live=False)
     renditions, variants = [], []
     for output in done.outputs:
         rendition = store_rendition(prefix, output, done)
         renditions.append(rendition)
-        peak = int(output.rung.maxrate_kbps * 1000 * 1.1) + 128_000
-        variants.append((output, peak, rendition.codecs))
+        variants.append((output, ladder.peak_bandwidth(output), rendition.codecs))
     master = default_storage.save(
         f"{prefix}hls/master.m3u8", ContentFile(ladder.master_playlist(variants).encode())
     )
     video_record_outputs(video=video, renditions=renditions, hls_master_key=master)
+    live.delete_hls_files(video.pk, live=True)
 
 
 def store_rendition(prefix: str, output: ladder.Output, done: Transcoded) -> RenditionRecord:

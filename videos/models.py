@@ -108,6 +108,24 @@ class Video(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.pk})"
 
+    @property
+    def playable(self) -> bool:
+        """It can be watched: ready, or processing with its first HLS segments published (the
+        live playlist grows as the encode goes on)."""
+        if self.status == VideoStatus.READY:
+            return True
+        return self.status == VideoStatus.PROCESSING and bool(self.hls_master)
+
+    @property
+    def available_seconds(self) -> float:
+        """How much of it can be played (and drawn on) now: all of it when ready; while it
+        processes, the published part (its progress counts published media, rounded down)."""
+        if self.status == VideoStatus.READY:
+            return self.duration or 0.0
+        if not self.playable or self.duration is None:
+            return 0.0
+        return self.duration * self.progress / 100
+
 
 # What the API and the admin show of a video's processing and moderation (read-only in both).
 SHOWN_STATE = (

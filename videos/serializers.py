@@ -52,6 +52,8 @@ class VideoOutputSerializer(FastOutput, serializers.ModelSerializer[Video]):
     storyboard_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
+    # True while processing once the first segments are out (hls_url then plays what exists).
+    playable = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Video
@@ -66,6 +68,7 @@ class VideoOutputSerializer(FastOutput, serializers.ModelSerializer[Video]):
             "status",
             "code",
             "message",
+            "playable",
             *SHOWN_STATE,
             "owner",
             "shares",
@@ -126,7 +129,10 @@ class VideoOutputSerializer(FastOutput, serializers.ModelSerializer[Video]):
         return [renditions.to_representation(item) for item in permissions.video_renditions(video)]
 
     def get_hls_url(self, video: Video) -> str | None:
-        return _signed(self.context, video.hls_master.name) if video.hls_master else None
+        # Not for a failed run's leftovers: only what can be played now (live or final).
+        if not (video.hls_master and video.playable):
+            return None
+        return _signed(self.context, video.hls_master.name)
 
     def get_poster_url(self, video: Video) -> str | None:
         return _signed(self.context, video.poster.name) if video.poster else None

@@ -10,7 +10,15 @@ import { setupExports } from "./studio/exports.js";
 import { onKey } from "./studio/keys.js";
 import { refreshLists } from "./studio/lists.js";
 import { onEvent } from "./studio/live.js";
-import { frameStep, setLoop, setSpeed, setupQuality, toggleFullscreen, togglePlay } from "./studio/player.js";
+import {
+  frameStep,
+  isPlayable,
+  setLoop,
+  setSpeed,
+  setupQuality,
+  toggleFullscreen,
+  togglePlay,
+} from "./studio/player.js";
 import { setupShare } from "./studio/share.js";
 import { annotationKeep, onListsChanged, setVideo, state } from "./studio/state.js";
 import { refreshMarkers } from "./studio/markers.js";
@@ -45,12 +53,19 @@ async function start() {
     onCommentEvent(event);
     onEvent(event);
   });
-  if (state.video.status !== "ready") {
+  if (!isPlayable(state.video)) {
     showNotReady(state.video);
     return;
   }
   await setupQuality(layout);
-  await Promise.all([loadAnnotations().catch((error) => say(error.message)), loadStoryboard(), loadMotion(), setupExports()]);
+  // While processing there is no storyboard or motion timeline yet (they come with `ready`).
+  const ready = state.video.status === "ready";
+  await Promise.all([
+    loadAnnotations().catch((error) => say(error.message)),
+    loadStoryboard(),
+    ready ? loadMotion() : null,
+    setupExports(),
+  ]);
   refreshLists();
   setupComments();
   new ResizeObserver(layout).observe(stage);

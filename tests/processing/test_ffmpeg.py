@@ -102,3 +102,30 @@ def test_every_built_command_carries_the_hardening(tmp_path):
         "-i",
     ]
     assert django_settings.FFMPEG_PRESET in argvs[0]
+
+
+def test_ticks_come_without_output_and_a_raising_tick_stops_the_process():
+    """ffmpeg prints no progress until every output has begun: the live HLS publisher and the
+    heartbeat run on ticks instead, and a tick that raises (a cancelled job) ends the process."""
+
+    class Stop(Exception):
+        pass
+
+    ticks = []
+
+    def tick() -> None:
+        ticks.append(1)
+        if len(ticks) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        ffmpeg.run(["sleep", "60"], timeout=120, on_tick=tick)
+    assert len(ticks) == 3
+
+
+def test_lines_still_reach_their_callback_with_ticks():
+    lines: list[str] = []
+    ffmpeg.run(
+        ["printf", "a=1\\nb=2\\n"], timeout=30, on_stdout_line=lines.append, on_tick=lambda: None
+    )
+    assert lines == ["a=1", "b=2"]

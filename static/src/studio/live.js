@@ -4,6 +4,7 @@ import { el } from "../lib/page.js";
 import { authorColor } from "./authors.js";
 import { $, dropDrawingTools, page, say } from "./dom.js";
 import { exportProgress, refreshExport } from "./exports.js";
+import { followProcessing, onPlayable } from "./player.js";
 import { annotationForget, annotationKeep, listsChanged } from "./state.js";
 
 function onAnnotation(event, payload) {
@@ -33,6 +34,10 @@ export function onEvent(event) {
       break;
     case "video.progress":
       $("processing").textContent = `Processing ${payload.progress} %`;
+      followProcessing(payload.progress); // playing while processing: how much is out
+      break;
+    case "video.playable":
+      onPlayable();
       break;
     case "video.ready":
       location.reload();

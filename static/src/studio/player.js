@@ -1,5 +1,7 @@
 // Playback: the source (adaptive HLS through hls.js, loaded on demand, or a fixed MP4 quality),
-// speed, frame stepping, the A-B loop, fullscreen, and the clock under the picture.
+// speed, frame stepping, the A-B loop, fullscreen, and the clock under the picture. A video still
+// processing plays what is published so far: its HLS is an EVENT playlist that grows (hls.js
+// reloads it and plays on as segments arrive) until it ends as VOD.
 import { el } from "../lib/page.js";
 import { $, player, say, stage, track } from "./dom.js";
 import { clockText, frameAt, frameStepTime, nextSpeed, timelineValueText } from "./frames.js";
@@ -8,6 +10,40 @@ import { fractionAtTime, loopRange } from "./positions.js";
 import { loopSet, state } from "./state.js";
 
 let Hls = null; // hls.js, loaded only for adaptive playback (its own bundle chunk)
+
+/** Ready, or processing with its first segments published. */
+export function isPlayable(video) {
+  return video.status === "ready" || Boolean(video.playable && video.hls_url);
+}
+
+/** Seconds that can be played and drawn on now: all of a ready video; while it processes, the
+ * published part (the server counts progress in published media, and draws the same line). */
+export function availableSeconds(video) {
+  const duration = video.duration || 0;
+  if (video.status === "ready") return duration;
+  return video.playable ? (duration * (video.progress || 0)) / 100 : 0;
+}
+
+/** While processing: a seek past the published part goes to its end, the live edge. */
+function keepWithinAvailable() {
+  if (state.video.status === "ready") return;
+  const end = availableSeconds(state.video);
+  if (player.currentTime > end) player.currentTime = end;
+}
+
+/** A progress event while processing: more is published; the message line says how much (the
+ * picture stays uncovered). */
+export function followProcessing(progress) {
+  if (!state.video?.playable || state.video.status === "ready") return;
+  state.video.progress = progress;
+  const seconds = availableSeconds(state.video).toFixed(1);
+  say(`Processing ${progress} %: the first ${seconds} s can be watched and drawn on.`, "info");
+}
+
+/** The first segments are out: a page that waited for them starts playing. */
+export function onPlayable() {
+  if (state.video && !isPlayable(state.video)) location.reload();
+}
 
 function attachHls(time) {
   state.hls = new Hls({ enableWorker: true, startPosition: time });
@@ -30,9 +66,12 @@ function setSource(choice, onMetadata) {
     attachHls(time);
   } else if (choice === "auto" && state.video.hls_url && player.canPlayType("application/vnd.apple.mpegurl")) {
     player.src = state.video.hls_url;
-  } else {
+  } else if (state.video.renditions.length) {
     const rendition = state.video.renditions.find((r) => r.quality === choice) || state.video.renditions[0];
     player.src = rendition.url;
+  } else {
+    say("This browser cannot play the video while it is processing; it will play once it is ready.");
+    return;
   }
   player.addEventListener(
     "loadedmetadata",
@@ -62,6 +101,8 @@ export async function setupQuality(onMetadata) {
   }
   select.replaceChildren(...options);
   select.addEventListener("change", () => setSource(select.value, onMetadata));
+  player.addEventListener("seeking", keepWithinAvailable);
+  if (state.video.status !== "ready") followProcessing(state.video.progress);
   setSource(select.value, onMetadata);
 }
 
