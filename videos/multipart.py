@@ -243,7 +243,8 @@ async def receive_form(form: FormReceiver, receive: Any) -> bool:
 
 
 async def handle_plain_upload(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Receive a plain upload's body, then let Django's view decide about it."""
+    """Receive a plain upload's body, then let Django's view decide about it. The file is
+    removed (unless the view moved it into storage) before any answer goes out."""
     boundary = parse_options_header(_content_type(scope))[1].get(b"boundary", b"")
     if not boundary or len(boundary) > MAX_BOUNDARY:
         await _refuse(send, malformed("multipart/form-data needs a boundary parameter."))
@@ -251,22 +252,32 @@ async def handle_plain_upload(app: Any, scope: dict[str, Any], receive: Any, sen
     temp_dir = settings.FILE_UPLOAD_TEMP_DIR or None
     fd, path = tempfile.mkstemp(prefix="upload-", dir=temp_dir)
     os.close(fd)
+
+    def remove() -> None:
+        with contextlib.suppress(FileNotFoundError):  # moved into storage when accepted
+            os.unlink(path)
+
+    async def send_after_removing(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            remove()
+        await send(message)
+
     form = FormReceiver(boundary, path)
     try:
         try:
             complete = await receive_form(form, receive)
         except MultipartRefused as refused:
             await form.abandon()
+            remove()
             await _refuse(send, refused)
             return
         if not complete:
             await form.abandon()
             return  # the client left, or the guard refused the body and answers itself
         received = await form.finish()
-        await _to_django(app, scope, receive, send, form.fields, received)
+        await _to_django(app, scope, receive, send_after_removing, form.fields, received)
     finally:
-        with contextlib.suppress(FileNotFoundError):  # moved into storage when accepted
-            os.unlink(path)
+        remove()
 
 
 async def _refuse(send: Any, refused: MultipartRefused) -> None:
