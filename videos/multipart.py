@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from accounts.authentication import user_from_access_token
 from config.asgi_guard import Refusal, respond
 from config.errors import ErrorCode
 from processing import clamav
@@ -245,6 +247,9 @@ async def receive_form(form: FormReceiver, receive: Any) -> bool:
 async def handle_plain_upload(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
     """Receive a plain upload's body, then let Django's view decide about it. The file is
     removed (unless the view moved it into storage) before any answer goes out."""
+    if not await _may_send_a_body(scope):
+        await respond(send, NOT_SIGNED_IN)
+        return
     boundary = parse_options_header(_content_type(scope))[1].get(b"boundary", b"")
     if not boundary or len(boundary) > MAX_BOUNDARY:
         await _refuse(send, malformed("multipart/form-data needs a boundary parameter."))
@@ -278,6 +283,26 @@ async def handle_plain_upload(app: Any, scope: dict[str, Any], receive: Any, sen
         await _to_django(app, scope, receive, send_after_removing, form.fields, received)
     finally:
         remove()
+
+
+NOT_SIGNED_IN = Refusal(
+    401,
+    ErrorCode.NOT_AUTHENTICATED,
+    "Sign in or send a valid bearer token.",
+    ((b"www-authenticate", b'Bearer realm="api"'),),
+)
+
+
+async def _may_send_a_body(scope: dict[str, Any]) -> bool:
+    """Credentials checked before any byte is taken, so no one writes gigabytes to disk only to
+    hear 401: a bearer token must be valid; otherwise a session cookie must be there (the view
+    checks the session and its CSRF token, as for any form)."""
+    headers = {bytes(k).lower(): bytes(v) for k, v in scope.get("headers") or []}
+    authorization = headers.get(b"authorization", b"").decode("latin-1")
+    if authorization.startswith("Bearer "):
+        token = authorization.removeprefix("Bearer ")
+        return await sync_to_async(user_from_access_token)(token) is not None
+    return settings.SESSION_COOKIE_NAME.encode() + b"=" in headers.get(b"cookie", b"")
 
 
 async def _refuse(send: Any, refused: MultipartRefused) -> None:

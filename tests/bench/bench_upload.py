@@ -39,19 +39,27 @@ def make_payload(folder: Path, size: int) -> Path:
     return payload
 
 
-def baseline_seconds(payload: Path, folder: Path) -> float:
-    """Read, sha256 and write the payload into the media folder: one loop, one process."""
+def baseline_seconds(payload: Path, folder: Path) -> tuple[float, float]:
+    """Read, sha256 and write the payload into the media folder: one loop, one process.
+    Returns its wall and CPU seconds."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "baseline.bin"
-    started = time.perf_counter()
+    os.sync()  # every measurement starts without another's dirty pages to write back
+    started, cpu = time.perf_counter(), time.process_time()
     digest = hashlib.sha256()
     with open(payload, "rb") as src, open(target, "wb") as dst:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
             dst.write(chunk)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     target.unlink()
-    return elapsed
+    return elapsed, cpu
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_status_mib(pid: int, field: str) -> float:
@@ -71,11 +79,25 @@ def rss_mib(pid: int) -> float:
 
 
 @dataclass
+class Measure:
+    """One upload, with the baseline measured just before it (the machine's load drifts)."""
+
+    seconds: float
+    baseline: float
+    server_cpu: float
+    baseline_cpu: float
+
+    @property
+    def ratio(self) -> float:
+        return self.baseline / self.seconds
+
+
+@dataclass
 class Run:
-    """One server's uploads: seconds per kind, and its RSS idle and at its peak."""
+    """One server's uploads, and its RSS after a warm-up and at its peak."""
 
     clamd: bool
-    seconds: dict[str, float] = field(default_factory=dict)
+    measures: dict[str, Measure] = field(default_factory=dict)
     idle_rss: float = 0.0
     peak_rss: float = 0.0
 
@@ -106,7 +128,7 @@ def curl(*args: str) -> tuple[int, dict[str, str], str]:
     return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
 
 
-def time_multipart(base: str, token: str, payload: Path) -> float:
+def time_multipart(base: str, token: str, payload: Path) -> tuple[float, str]:
     started = time.perf_counter()
     status, _, body = curl(
         "-H",
@@ -119,7 +141,7 @@ def time_multipart(base: str, token: str, payload: Path) -> float:
     )
     elapsed = time.perf_counter() - started
     assert status == 201, (status, body)
-    return elapsed
+    return elapsed, json.loads(body)["id"]
 
 
 def tus_create(base: str, token: str, size: int) -> str:
@@ -169,46 +191,73 @@ def split_payload(payload: Path, folder: Path) -> list[Path]:
     return parts
 
 
-def time_tus(base: str, token: str, parts: list[Path], size: int) -> float:
+def time_tus(base: str, token: str, parts: list[Path], size: int) -> tuple[float, str]:
     started = time.perf_counter()
     location = tus_create(base, token, size)
     offset = 0
     for part in parts:
         tus_patch(base, token, location, offset, part)
         offset += part.stat().st_size
-    return time.perf_counter() - started
+    return time.perf_counter() - started, location.rstrip("/").rsplit("/", 1)[1]
+
+
+def delete_video(base: str, token: str, video_id: str) -> None:
+    status, _, body = curl(
+        "-X", "DELETE", "-H", f"Authorization: Bearer {token}", f"{base}/api/v1/videos/{video_id}"
+    )
+    assert status == 204, (status, body)
 
 
 def time_uploads(env: dict[str, str], payload: Path, parts: list[Path], run: Run) -> None:
+    """Each upload after its own baseline, against one server; each video deleted after."""
     port = 18000 + os.getpid() % 1000
     base = f"http://127.0.0.1:{port}"
     token = make_user_token(env, f"bench-{int(run.clamd)}")
     size = payload.stat().st_size
+    media = Path(env["MEDIA_ROOT"])
+    small = payload.parent / "clip.mp4"
+    kinds = {
+        "plain multipart": lambda: time_multipart(base, token, payload),
+        "tus 64 MiB PATCHes": lambda: time_tus(base, token, parts, size),
+        "tus one PATCH": lambda: time_tus(base, token, [payload], size),
+    }
     with running_server(env, port) as server:
+        # Warm-up: the first requests import and set up what any request needs.
+        delete_video(base, token, time_multipart(base, token, small)[1])
+        delete_video(base, token, time_tus(base, token, [small], small.stat().st_size)[1])
         run.idle_rss = rss_mib(server.pid)
-        run.seconds["plain multipart"] = time_multipart(base, token, payload)
-        run.seconds["tus 64 MiB PATCHes"] = time_tus(base, token, parts, size)
-        run.seconds["tus one PATCH"] = time_tus(base, token, [payload], size)
-        run.peak_rss = peak_rss_mib(server.pid)
+        for name, upload in kinds.items():
+            baseline, baseline_cpu = baseline_seconds(payload, media)
+            os.sync()
+            cpu = cpu_seconds(server.pid)
+            seconds, video_id = upload()
+            server_cpu = cpu_seconds(server.pid) - cpu
+            run.measures[name] = Measure(seconds, baseline, server_cpu, baseline_cpu)
+            run.peak_rss = peak_rss_mib(server.pid)
+            delete_video(base, token, video_id)
 
 
-def print_report(size: int, baseline: float, runs: list[Run]) -> dict[str, float]:
+def print_report(size: int, runs: list[Run]) -> dict[str, float]:
     mib = size / CHUNK
     ratios: dict[str, float] = {}
-    print(f"upload benchmark: {mib:.0f} MiB over loopback, client curl")
-    print(f"  {'baseline (read+sha256+write)':<36}: {baseline:7.2f} s  {mib / baseline:7.0f} MiB/s")
+    print(
+        f"upload benchmark: {mib:.0f} MiB over loopback, client curl, load {os.getloadavg()[0]:.1f}"
+    )
+    print("  each upload against its own baseline (read + sha256 + write), measured just before")
     for run in runs:
-        for name, seconds in run.seconds.items():
+        for name, measure in run.measures.items():
             label = f"{name}{' + clamd' if run.clamd else ''}"
-            ratios[label] = baseline / seconds
+            ratios[label] = measure.ratio
             print(
-                f"  {label:<36}: {seconds:7.2f} s  {mib / seconds:7.0f} MiB/s"
-                f"  ratio {baseline / seconds:.2f}"
+                f"  {label:<28}: {measure.seconds:6.2f} s {mib / measure.seconds:6.0f} MiB/s"
+                f" | baseline {measure.baseline:5.2f} s {mib / measure.baseline:6.0f} MiB/s"
+                f" | ratio {measure.ratio:.2f} | CPU s: server {measure.server_cpu:5.2f},"
+                f" baseline {measure.baseline_cpu:5.2f}"
             )
         growth = run.peak_rss - run.idle_rss
         print(
-            f"  web RSS{' (clamd run)' if run.clamd else ''}: idle {run.idle_rss:.0f} MiB, "
-            f"peak {run.peak_rss:.0f} MiB (+{growth:.0f})"
+            f"  web RSS{' (clamd run)' if run.clamd else ''}: after warm-up {run.idle_rss:.0f} MiB,"
+            f" peak {run.peak_rss:.0f} MiB (+{growth:.0f})"
         )
     return ratios
 
@@ -224,7 +273,6 @@ def main() -> None:
         env = upload_env(work, size)
         payload = make_payload(work, size)
         parts = split_payload(payload, work / "parts")
-        baseline = baseline_seconds(payload, Path(env["MEDIA_ROOT"]))
         manage(env, "migrate", "-v", "0")
         runs = [Run(clamd=False)]
         time_uploads(env, payload, parts, runs[0])
@@ -236,7 +284,7 @@ def main() -> None:
             finally:
                 clamd.terminate()
                 clamd.wait(timeout=30)
-        ratios = print_report(size, baseline, runs)
+        ratios = print_report(size, runs)
         if options.json:
             Path(options.json).write_text(json.dumps(ratios, indent=2))
 
