@@ -162,9 +162,10 @@ class FormReceiver:
                     f"The file is larger than the {settings.MAX_UPLOAD_BYTES} bytes "
                     "this service accepts.",
                 )
+            piece = data if start == 0 and end == len(data) else memoryview(data)[start:end]
             if self.sink is None:  # opened after this write: keep the bytes till then
-                self.early += data[start:end]
-            elif self.sink.add(memoryview(data)[start:end]):
+                self.early += piece
+            elif self.sink.add(piece):
                 self.must_flush = True
         elif part.filename is None:
             self.text_bytes += end - start
@@ -194,7 +195,7 @@ class FormReceiver:
             raise malformed(f"The multipart body is malformed: {error}") from None
         if self.file_started and self.sink is None:
             self.sink = await self.open_file()
-            self.must_flush = self.sink.add(self.early)
+            self.must_flush = self.sink.add(bytes(self.early))
             self.early = bytearray()
         if self.must_flush and self.sink is not None:
             self.must_flush = False

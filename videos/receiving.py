@@ -43,9 +43,10 @@ def scan_verdict(scan: clamav.StreamScan | None, size: int) -> clamav.ScanVerdic
 
 
 class BlockSink:
-    """Collects received bytes into blocks and hands each to worker threads: one hashes and
-    writes it, another feeds clamd. At most one block is in flight while the next fills, so
-    memory stays at about two blocks however large the upload."""
+    """Collects received pieces into blocks and hands each to worker threads: one hashes and
+    writes it, another feeds clamd. The pieces are the received messages themselves (or views
+    into them), never copied on the event loop. At most one block is in flight while the next
+    fills, so memory stays at about two blocks however large the upload."""
 
     def __init__(
         self,
@@ -57,24 +58,28 @@ class BlockSink:
         self.file = file
         self.hashers = [hasher for hasher in hashers if hasher is not None]
         self.scan = scan
-        self.buffer = bytearray()
+        self.pieces: list[bytes | memoryview] = []
+        self.pending = 0
         self.in_flight: asyncio.Future[Any] | None = None
         self.written = 0
 
     def add(self, data: bytes | memoryview) -> bool:
-        """Buffer `data`; True when a block is full and `flush` should be awaited."""
-        self.buffer += data
-        return len(self.buffer) >= BLOCK
+        """Take `data` (not copied: it must not change); True when a block is full and `flush`
+        should be awaited."""
+        if data:
+            self.pieces.append(data)
+            self.pending += len(data)
+        return self.pending >= BLOCK
 
     async def flush(self) -> None:
         await self.wait()
-        if not self.buffer:
+        if not self.pieces:
             return
-        block, self.buffer = self.buffer, bytearray()
+        block, self.pieces, self.pending = self.pieces, [], 0
         loop = asyncio.get_running_loop()
         jobs = [loop.run_in_executor(None, self._store, block)]
         if self.scan is not None:
-            jobs.append(loop.run_in_executor(None, self.scan.feed, block))
+            jobs.append(loop.run_in_executor(None, self._scan, block))
         self.in_flight = asyncio.gather(*jobs)
 
     async def wait(self) -> None:
@@ -83,20 +88,26 @@ class BlockSink:
             await in_flight
 
     async def close(self) -> None:
-        """Everything buffered is hashed, written and sent to clamd."""
+        """Everything taken is hashed, written and sent to clamd."""
         await self.flush()
         await self.wait()
 
     async def abandon(self) -> None:
-        """Stop without writing what is buffered (a refused or broken body)."""
-        self.buffer.clear()
+        """Stop without writing what is pending (a refused or broken body)."""
+        self.pieces, self.pending = [], 0
         try:
             await self.wait()
         except Exception:
             logger.debug("block dropped while abandoning an upload", exc_info=True)
 
-    def _store(self, block: bytearray) -> None:
-        for hasher in self.hashers:
-            hasher.update(block)
-        self.file.write(block)
-        self.written += len(block)
+    def _store(self, block: list[bytes | memoryview]) -> None:
+        for piece in block:
+            for hasher in self.hashers:
+                hasher.update(piece)
+            self.file.write(piece)  # pieces past the buffer's size go straight to the file
+            self.written += len(piece)
+
+    def _scan(self, block: list[bytes | memoryview]) -> None:
+        assert self.scan is not None  # noqa: S101 - only scheduled with a scan
+        for piece in block:
+            self.scan.feed(piece)

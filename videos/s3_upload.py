@@ -65,6 +65,7 @@ class PartWriter:
         with default_storage.open(tail_key(self.upload.pk, self.upload.offset), "rb") as tail:
             while chunk := tail.read(COPY_BUFFER):
                 self.spool.write(chunk)
+        self.spool.flush()
 
     def spooled(self) -> int:
         self.spool.flush()
