@@ -59,14 +59,18 @@ class StreamScan:
     the verdict. A scanner that fails midway is remembered and reported by `finish` (raises
     ScannerUnavailable); the upload itself goes on."""
 
-    def __init__(self, *, address: str | None = None, timeout: float = 120) -> None:
+    def __init__(
+        self, *, address: str | None = None, timeout: float = 120, connect_timeout: float = 5
+    ) -> None:
         self.address = address or settings.CLAMAV_ADDRESS
         self.limit = settings.CLAMAV_STREAM_MAX_BYTES
         self.sent = 0
         self.error: Exception | None = None
         self.sock: socket.socket | None = None
         try:
-            self.sock = _connect(self.address, timeout)
+            # A scanner that does not answer must not hold the upload up: the worker scans.
+            self.sock = _connect(self.address, connect_timeout)
+            self.sock.settimeout(timeout)
             self.sock.sendall(b"zINSTREAM\0")
         except OSError as error:
             self.fail(error)

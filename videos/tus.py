@@ -59,6 +59,7 @@ EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 CHECKSUMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 PATH = re.compile(rf"^/api/v1/uploads/?(?P<id>{UUID_PATTERN})?/?$")
 HEARTBEAT_EVERY = 2.0
+SPEND_EVERY = 16 * 1024 * 1024
 OCTET_STREAM = "application/offset+octet-stream"
 
 
@@ -351,6 +352,8 @@ class TusApp:
         hasher = CHECKSUMS[part.checksum[0]]() if part.checksum else None
         sink = receiving.BlockSink(file, hashers=(sha256, hasher), scan=scan)
         remaining = part.upload.length - part.offset
+        # The byte budget is a Redis round trip: spent every few blocks, finer under a tight one.
+        spend_every = max(receiving.BLOCK, min(SPEND_EVERY, settings.TUS_BYTES_PER_MINUTE // 4))
         loop = asyncio.get_running_loop()
         last_beat = loop.time()
         try:
@@ -374,9 +377,10 @@ class TusApp:
                         await sink.wait()
                         if await asyncio.to_thread(writer.spooled) >= s3_upload.PART_BYTES:
                             await asyncio.to_thread(writer.send_part)
-                    await sync_to_async(spend_bytes)(part, user.pk)
-                    if part.throttled:
-                        break
+                    if part.received - part.counted >= spend_every:
+                        await sync_to_async(spend_bytes)(part, user.pk)
+                        if part.throttled:
+                            break
                 if loop.time() - last_beat > HEARTBEAT_EVERY:
                     await sync_to_async(resumable.upload_heartbeat)(part.upload.pk, part.token)
                     last_beat = loop.time()

@@ -246,3 +246,13 @@ def test_a_session_is_checked_by_the_view_after_the_body(asgi_server, athlete_us
     )
     assert response.status_code in (401, 403)
     assert_nothing_kept()
+
+
+def test_clamd_unreachable_while_streaming_is_pending(asgi_server, athlete_user, clips, settings):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        settings.CLAMAV_ADDRESS = f"127.0.0.1:{closed.getsockname()[1]}"  # bound, not listening
+        content = Path(clips["landscape"]).read_bytes()
+        response = post(asgi_server, athlete_user, form(("file", "a.mp4", content)))
+    assert response.status_code == 201, response.text
+    assert response.json()["scan_status"] == "pending"  # the worker scans it; never clean
