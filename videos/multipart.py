@@ -9,7 +9,7 @@ FILE_UPLOAD_TEMP_DIR (on the media volume, so storing it is a rename), hashed (s
 to clamd (INSTREAM) while it arrives (`videos.receiving`). The size cap holds while it streams.
 
 The view stays the same DRF action: it receives the small text fields as a form body and the
-received file through the ASGI scope (`SCOPE_KEY`), as an `UploadedFile`
+received file through the ASGI scope (`RECEIVED_FILE_SCOPE_KEY`), as an `UploadedFile`
 (`videos.uploads.upload_form`). Anything malformed is a 400 `malformed_request` before Django.
 """
 
@@ -32,9 +32,8 @@ from config.asgi_guard import Refusal, respond
 from config.errors import ErrorCode
 from processing import clamav
 from videos import metrics, receiving
-from videos.uploads import PLAIN_UPLOAD_PATH
+from videos.uploads import PLAIN_UPLOAD_PATH, RECEIVED_FILE_SCOPE_KEY
 
-SCOPE_KEY = "video_upload"
 FILE_FIELD = "file"
 # The text fields around the file (title, description, csrfmiddlewaretoken): small.
 MAX_FIELDS = 50
@@ -337,4 +336,4 @@ async def _to_django(
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    await app({**scope, "headers": headers, SCOPE_KEY: received}, replay, send)
+    await app({**scope, "headers": headers, RECEIVED_FILE_SCOPE_KEY: received}, replay, send)

@@ -25,6 +25,8 @@ MULTIPART_OVERHEAD = 1024 * 1024
 TUS_PREFIX = "/api/v1/uploads"
 PLAIN_UPLOAD_PATH = re.compile(r"^/api/v1/videos/?$")
 VOICE_OVER_PATH = re.compile(r"^/api/v1/annotations/voice-over/?$")
+# Where videos.multipart hands a received plain upload's file to the view.
+RECEIVED_FILE_SCOPE_KEY = "video_upload"
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
@@ -91,7 +93,7 @@ def upload_form(request: Any) -> Any:
     the body streamed (through the ASGI scope) as `file`. Without that (a WSGI server or the
     test client), Django's parser with HashingUploadHandler made `request.data` already."""
     scope = getattr(request._request, "scope", None) or {}
-    received = scope.get("video_upload")
+    received = scope.get(RECEIVED_FILE_SCOPE_KEY)
     if received is None:
         return request.data
     data = request.data.dict()
