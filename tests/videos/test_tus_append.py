@@ -173,3 +173,30 @@ def test_s3_one_patch_eicar_is_rejected_and_the_object_deleted(asgi_server, athl
     assert response.json()["code"] == "malware_detected"
     assert Video.objects.get().status == VideoStatus.REJECTED
     assert bucket_keys(client, bucket) == []
+
+
+def test_a_stale_lock_whose_writer_still_holds_the_file_is_409(asgi_server, athlete_user):
+    """The database lock went stale but its writer is alive (a stalled connection) and holds
+    the file's lock: a takeover must not write under it."""
+    import fcntl
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    location = create(asgi_server, athlete_user, 100).headers["Location"]
+    assert patch(asgi_server, athlete_user, location, 0, b"a" * 10).status_code == 204
+    TusUpload.objects.update(
+        lock_token="stalled", lock_heartbeat=timezone.now() - timedelta(seconds=30)
+    )
+    with open(asgi_server_media(video_id(location)), "ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        refused = patch(asgi_server, athlete_user, location, 10, b"b" * 10)
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "upload_locked"
+        assert TusUpload.objects.get().offset == 10
+    # The writer let go: the next PATCH takes over.
+    TusUpload.objects.update(
+        lock_token="stalled", lock_heartbeat=timezone.now() - timedelta(seconds=30)
+    )
+    assert patch(asgi_server, athlete_user, location, 10, b"b" * 10).status_code == 204
+    assert Path(asgi_server_media(video_id(location))).read_bytes() == b"a" * 10 + b"b" * 10
