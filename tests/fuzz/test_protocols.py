@@ -156,7 +156,7 @@ def random_multipart(rng: random.Random, clip: bytes) -> tuple[str, bytes]:
     """A plain upload's body, valid and then mutated: cut short, bytes flipped, parts repeated,
     headers mangled, boundaries missing or odd."""
     boundary = rng.choice(["b0undary", "x" * 70, "-" * 10 + "Z", "é", "a b", ""])
-    parts = [("title", None, rng.randbytes(rng.randrange(20)))]
+    parts: list[tuple[str, str | None, bytes]] = [("title", None, rng.randbytes(rng.randrange(20)))]
     for _ in range(rng.choice([0, 1, 1, 1, 2])):
         name = rng.choice(["file", "file", "video", "", 'fi"le'])
         parts.append((name, rng.choice(["a.mp4", "", "../x.mp4", "\u202e.mp4"]), clip))
