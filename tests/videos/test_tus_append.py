@@ -200,3 +200,28 @@ def test_a_stale_lock_whose_writer_still_holds_the_file_is_409(asgi_server, athl
     )
     assert patch(asgi_server, athlete_user, location, 10, b"b" * 10).status_code == 204
     assert Path(asgi_server_media(video_id(location))).read_bytes() == b"a" * 10 + b"b" * 10
+
+
+def test_s3_a_long_patch_is_cut_into_parts_as_it_streams(asgi_server, athlete_user, s3, settings):
+    """One long PATCH: parts of about PART_BYTES go out while it streams, what is left waits as
+    the tail (or is a part when it is large enough); S3 ends with the exact bytes."""
+    from videos import s3_upload
+
+    settings.CLAMAV_ADDRESS = ""
+    client, bucket = s3
+    content = os.urandom(2 * s3_upload.PART_BYTES + 5 * MIB + 1)
+    location = create(asgi_server, athlete_user, len(content) + 3 * MIB).headers["Location"]
+    first = patch(asgi_server, athlete_user, location, 0, content)
+    assert first.status_code == 204, first.text
+    upload = TusUpload.objects.get()
+    assert upload.parts >= 2  # sent while it streamed
+    assert upload.offset == len(content)
+    tail = len(content) - upload.part_bytes  # under S3's minimum part: waits for the next PATCH
+    assert 0 <= tail < s3_upload.MIN_PART_BYTES
+    rest = os.urandom(3 * MIB)
+    assert patch(asgi_server, athlete_user, location, len(content), rest).status_code == 204
+    video = Video.objects.get()
+    stored = client.get_object(Bucket=bucket, Key=f"videos/{video.pk}/original")["Body"].read()
+    assert stored == content + rest
+    assert video.sha256 == hashlib.sha256(content + rest).hexdigest()
+    assert video.scan_status == ScanStatus.NOT_SCANNED
