@@ -190,6 +190,9 @@ class TusUpload(models.Model):
     parts = models.PositiveIntegerField(default=0)
     s3_upload_id = models.CharField(max_length=1024, blank=True)
     part_bytes = models.BigIntegerField(default=0)
+    # The sha256 of the bytes so far, as OpenSSL's state (videos.sha256_state): the next PATCH
+    # goes on hashing where this one stopped, in whichever process it lands.
+    sha256_state = models.BinaryField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(db_index=True)
     # A PATCH holds the lock while it streams; a heartbeat older than the stale limit frees it.
     lock_token = models.CharField(max_length=32, blank=True)

@@ -12,11 +12,11 @@ holds a lock (a token with a heartbeat on the upload row); a lock whose heartbea
 taken over by the next PATCH. Creating, finishing and terminating an upload change its video:
 those are in `videos.services`.
 
-sha256 is computed while the bytes arrive: the hash of an upload's bytes so far is kept in the
-process that received them (`hash_resume`/`hash_keep`); a PATCH that lands in another process
-(or after a restart) cannot continue it, and the finished file is then hashed once more.
+sha256 is computed while the bytes arrive, across PATCHes and processes: the running hash is
+saved with each new offset (`hash_resume`, `hash_state`).
 """
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import Conflict
-from videos import storage
+from videos import sha256_state, storage
 from videos.models import TusUpload
 
 LOCK_STALE_AFTER = timedelta(seconds=10)
@@ -122,22 +122,39 @@ def open_for_append(path: str, offset: int) -> Any:
 
 
 # --- sha256 while receiving ------------------------------------------------------------------
+# The running hash is saved with the offset (OpenSSL's state, `videos.sha256_state`), so any
+# process continues it. Without a usable libcrypto, a process keeps the hashes of the uploads it
+# received; a PATCH landing elsewhere leaves the finished file to be hashed once more.
 
 _HASHES: "OrderedDict[uuid.UUID, tuple[int, Any]]" = OrderedDict()
 _HASHES_LOCK = threading.Lock()
 _HASHES_KEPT = 1000
 
 
+def new_hasher() -> Any:
+    return sha256_state.ResumableSha256() if sha256_state.available() else hashlib.sha256()
+
+
 def hash_resume(upload_id: uuid.UUID, offset: int) -> Any:
-    """A sha256 of the upload's first `offset` bytes to continue, or None when this process
-    does not have it (the finished file is then hashed again)."""
+    """A sha256 of the upload's first `offset` bytes to continue (call it holding the lock), or
+    None when it cannot be had (the finished file is then hashed again)."""
     if offset == 0:
-        return hashlib.sha256()
+        return new_hasher()
+    if sha256_state.available():
+        row = TusUpload.objects.filter(pk=upload_id).values_list("offset", "sha256_state").first()
+        if row is not None and row[0] == offset and row[1]:
+            with contextlib.suppress(ValueError):
+                return sha256_state.ResumableSha256(bytes(row[1]))
     with _HASHES_LOCK:
         kept = _HASHES.get(upload_id)
     if kept is None or kept[0] != offset:
         return None
     return kept[1].copy()
+
+
+def hash_state(hasher: Any) -> bytes | None:
+    """What to save with the new offset (None: the hash cannot be continued elsewhere)."""
+    return hasher.state() if isinstance(hasher, sha256_state.ResumableSha256) else None
 
 
 def hash_keep(upload_id: uuid.UUID, offset: int, hasher: Any) -> None:
@@ -158,6 +175,9 @@ def upload_sha256(upload: TusUpload, read: Any) -> str:
     once more through `read()` (an open binary file)."""
     with _HASHES_LOCK:
         kept = _HASHES.pop(upload.pk, None)
+    if upload.sha256_state and sha256_state.available():
+        with contextlib.suppress(ValueError):
+            return sha256_state.ResumableSha256(bytes(upload.sha256_state)).hexdigest()
     if kept is not None and kept[0] == upload.length:
         return str(kept[1].hexdigest())
     digest = hashlib.sha256()

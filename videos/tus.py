@@ -280,7 +280,7 @@ class TusApp:
         else:
             writer = await asyncio.to_thread(s3_upload.PartWriter, upload, part.token)
             target = writer.spool
-        sha256 = resumable.hash_resume(upload.pk, part.offset)
+        sha256 = await sync_to_async(resumable.hash_resume)(upload.pk, part.offset)
         try:
             if writer is not None:
                 await asyncio.to_thread(writer.load_tail)
@@ -289,7 +289,7 @@ class TusApp:
                 return refusal
             new_offset = part.offset
             if part.received:
-                new_offset = await self.commit(part, writer)
+                new_offset = await self.commit(part, writer, sha256)
                 if sha256 is not None:
                     resumable.hash_keep(upload.pk, new_offset, sha256)
         finally:
@@ -321,13 +321,13 @@ class TusApp:
         )
 
     @staticmethod
-    async def commit(part: Part, writer: "s3_upload.PartWriter | None") -> int:
-        """Advance the offset past what arrived; on S3 the spool's rest becomes a part or the
-        tail first."""
+    async def commit(part: Part, writer: "s3_upload.PartWriter | None", sha256: Any) -> int:
+        """Advance the offset past what arrived, with the running sha256; on S3 the spool's rest
+        becomes a part or the tail first."""
         upload, new_offset = part.upload, part.offset + part.received
-        fields = {}
+        fields: dict[str, Any] = {"sha256_state": resumable.hash_state(sha256)}
         if writer is not None:
-            fields = await asyncio.to_thread(writer.settle, new_offset)
+            fields.update(await asyncio.to_thread(writer.settle, new_offset))
         committed = await sync_to_async(resumable.upload_commit)(
             upload.pk, part.token, part.offset, part.received, **fields
         )

@@ -12,7 +12,7 @@ import requests
 from tests.factories import stored_files
 from tests.media import EICAR
 from tests.videos.test_tus import TUS, auth, create, patch
-from videos import resumable
+from videos import resumable, sha256_state
 from videos.models import ScanStatus, TusUpload, Video, VideoStatus
 
 MIB = 1024 * 1024
@@ -70,16 +70,41 @@ def test_checksum_mismatch_keeps_nothing_of_the_body(asgi_server, athlete_user):
     assert Path(asgi_server_media(video_id(location))).read_bytes() == b"a" * 30 + b"c" * 20
 
 
-def test_sha256_from_another_process_is_computed_from_the_file(asgi_server, athlete_user, clips):
-    """A PATCH that lands in a process without the running hash: the finished file is hashed."""
+def test_sha256_goes_on_in_another_process_from_the_saved_state(asgi_server, athlete_user, clips):
+    content = Path(clips["landscape"]).read_bytes()
+    location = create(asgi_server, athlete_user, len(content)).headers["Location"]
+    half = len(content) // 2 + 7  # not on a 64-byte block
+    assert patch(asgi_server, athlete_user, location, 0, content[:half]).status_code == 204
+    state = bytes(TusUpload.objects.get().sha256_state)
+    assert len(state) == sha256_state.CTX_SIZE
+    # As if the next PATCH went to another process: only the database knows the hash.
+    resumable.hash_forget(uuid.UUID(video_id(location)))
+    assert patch(asgi_server, athlete_user, location, half, content[half:]).status_code == 204
+    assert Video.objects.get().sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_without_libcrypto_another_process_hashes_the_file(
+    asgi_server, athlete_user, clips, monkeypatch
+):
+    monkeypatch.setattr(sha256_state, "available", lambda: False)
     content = Path(clips["landscape"]).read_bytes()
     location = create(asgi_server, athlete_user, len(content)).headers["Location"]
     half = len(content) // 2
     assert patch(asgi_server, athlete_user, location, 0, content[:half]).status_code == 204
-    # As if the next PATCH went to another process:
+    assert TusUpload.objects.get().sha256_state is None
     resumable.hash_forget(uuid.UUID(video_id(location)))
     assert patch(asgi_server, athlete_user, location, half, content[half:]).status_code == 204
     assert Video.objects.get().sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_resumable_sha256_matches_hashlib_across_saved_states():
+    data = os.urandom(3 * MIB + 13)
+    hasher = sha256_state.ResumableSha256()
+    for start in range(0, len(data), 1_000_003):
+        hasher = sha256_state.ResumableSha256(hasher.state())
+        hasher.update(data[start : start + 1_000_003])
+    assert hasher.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert hasher.hexdigest() == hasher.hexdigest()  # hexdigest does not spoil the state
 
 
 def test_one_patch_upload_is_scanned_while_it_arrives(asgi_server, athlete_user, clips):
@@ -140,7 +165,10 @@ def test_s3_patches_become_parts_with_small_ones_waiting_in_a_tail(asgi_server, 
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
-def test_s3_sha256_without_the_running_hash_reads_the_original(asgi_server, athlete_user, s3):
+def test_s3_sha256_without_the_running_hash_reads_the_original(
+    asgi_server, athlete_user, s3, monkeypatch
+):
+    monkeypatch.setattr(sha256_state, "available", lambda: False)
     content = os.urandom(6 * MIB)
     location = create(asgi_server, athlete_user, len(content)).headers["Location"]
     assert patch(asgi_server, athlete_user, location, 0, content[: 5 * MIB]).status_code == 204
