@@ -10,6 +10,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.asgi_guard import AsgiGuard  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from videos.multipart import handle_plain_upload, is_plain_upload  # noqa: E402
 from videos.tus import TusApp  # noqa: E402
 from videos.uploads import TUS_PREFIX, upload_body_limit  # noqa: E402
 
@@ -17,9 +18,11 @@ tus_app = AuthMiddlewareStack(TusApp())
 
 
 async def route_http(scope, receive, send):
-    """Resumable uploads stream outside Django's view layer; everything else goes to Django."""
+    """Uploads (tus, plain multipart) stream outside Django's body handling; the rest is Django."""
     if scope["path"].startswith(TUS_PREFIX):
         await tus_app(scope, receive, send)
+    elif is_plain_upload(scope):  # streamed into its file, then Django's view decides
+        await handle_plain_upload(django_asgi_app, scope, receive, send)
     else:
         await django_asgi_app(scope, receive, send)
 

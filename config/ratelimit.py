@@ -179,7 +179,11 @@ def spend_per_minute(*, group: str, key: str, amount: int, limit: int) -> int:
     window = int(now // 60)
     counter = f"budget:{group}:{key}:{window}"
     cache.add(counter, 0, timeout=120)
-    spent = cache.incr(counter, amount) if amount else int(cache.get(counter) or 0)
+    try:
+        spent = cache.incr(counter, amount) if amount else int(cache.get(counter) or 0)
+    except ValueError:  # the counter went between add and incr (evicted, or Redis flushed)
+        cache.set(counter, amount, timeout=120)
+        spent = amount
     if spent > limit or (not amount and spent >= limit):
         return max(1, int((window + 1) * 60 - now))
     return 0

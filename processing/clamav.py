@@ -41,13 +41,75 @@ def scan_file(path: Path | str, *, size: int) -> ScanVerdict:
     if not settings.CLAMAV_ADDRESS:
         return ScanVerdict(ScanStatus.NOT_SCANNED, "No virus scanner is configured.")
     with open(path, "rb") as stream:
-        result = scan_stream(stream, size=size)
+        return verdict_of(scan_stream(stream, size=size))
+
+
+def verdict_of(result: ScanResult) -> ScanVerdict:
     if not result.clean:
         return ScanVerdict(ScanStatus.INFECTED, result.signature)
     if result.partial:
         limit = settings.CLAMAV_STREAM_MAX_BYTES
         return ScanVerdict(ScanStatus.PARTIAL, f"Only the first {limit} bytes were scanned.")
     return ScanVerdict(ScanStatus.CLEAN)
+
+
+class StreamScan:
+    """One INSTREAM session fed while an upload arrives, so the scan needs no second pass over
+    the file: `feed` each block as it is received (from a worker thread), then `finish` for
+    the verdict. A scanner that fails midway is remembered and reported by `finish` (raises
+    ScannerUnavailable); the upload itself goes on."""
+
+    def __init__(
+        self, *, address: str | None = None, timeout: float = 120, connect_timeout: float = 5
+    ) -> None:
+        self.address = address or settings.CLAMAV_ADDRESS
+        self.limit = settings.CLAMAV_STREAM_MAX_BYTES
+        self.sent = 0
+        self.error: Exception | None = None
+        self.sock: socket.socket | None = None
+        try:
+            # A scanner that does not answer must not hold the upload up: the worker scans.
+            self.sock = _connect(self.address, connect_timeout)
+            self.sock.settimeout(timeout)
+            self.sock.sendall(b"zINSTREAM\0")
+        except OSError as error:
+            self.fail(error)
+
+    def fail(self, error: Exception) -> None:
+        self.error = self.error or error
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        try:
+            while self.sock is not None and view and self.sent < self.limit:
+                piece = view[: min(CHUNK, self.limit - self.sent)]
+                self.sock.sendall(struct.pack("!L", len(piece)))
+                self.sock.sendall(piece)
+                self.sent += len(piece)
+                view = view[len(piece) :]
+        except OSError as error:
+            self.fail(error)
+
+    def finish(self, *, size: int) -> ScanVerdict:
+        try:
+            if self.sock is None:
+                raise ScannerUnavailable(f"clamd at {self.address} unreachable: {self.error}")
+            try:
+                self.sock.sendall(struct.pack("!L", 0))
+                reply = _read_reply(self.sock)
+            except (OSError, ValueError) as error:
+                raise ScannerUnavailable(f"clamd at {self.address} failed: {error}") from error
+            return verdict_of(_result(reply, partial=self.sent < size))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
 
 
 def _connect(address: str, timeout: float) -> socket.socket:
@@ -76,7 +138,10 @@ def scan_stream(
             reply = _read_reply(sock)
     except (OSError, ValueError) as error:
         raise ScannerUnavailable(f"clamd at {address} unreachable: {error}") from error
-    partial = size is not None and sent < size
+    return _result(reply, partial=size is not None and sent < size)
+
+
+def _result(reply: str, *, partial: bool) -> ScanResult:
     # "stream: OK", "stream: Eicar-Signature FOUND", "INSTREAM size limit exceeded. ERROR", ...
     body = reply.removeprefix("stream:").strip()
     if body == "OK":

@@ -105,7 +105,7 @@ class VideoViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
         )
 
     def _ingest(self, request: Request) -> Video:
-        serializer = VideoUploadInputSerializer(data=request.data)
+        serializer = VideoUploadInputSerializer(data=uploads.upload_form(request))
         serializer.is_valid(raise_exception=True)
         upload: UploadedFile = serializer.validated_data["file"]
         owner = cast(User, request.user)
@@ -119,6 +119,7 @@ class VideoViewSet(StreamedUploadMixin, viewsets.GenericViewSet):
                 local_path=upload.temporary_file_path(),  # type: ignore[attr-defined]
                 size=upload.size or 0,
                 sha256=upload.sha256,  # type: ignore[attr-defined]
+                scan=getattr(upload, "scan", None),  # scanned while it streamed
             )
         finally:
             upload.close()  # removes the temporary file unless storage moved it

@@ -195,14 +195,22 @@ class VideoShare(models.Model):
 
 
 class TusUpload(models.Model):
-    """The state of a resumable upload; its bytes are parts in storage under uploads/{id}/."""
+    """The state of a resumable upload; its bytes are in `uploads/{id}/data` on local storage,
+    in an S3 multipart upload (and a tail object under `uploads/{id}/`) on S3."""
 
     video = models.OneToOneField(
         Video, on_delete=models.CASCADE, primary_key=True, related_name="tus_upload"
     )
     length = models.BigIntegerField()
     offset = models.BigIntegerField(default=0)
+    # On S3: the multipart upload the bytes go to, its parts so far and the bytes they hold
+    # (the rest, under 5 MiB, waits in a tail object); unused on local storage.
     parts = models.PositiveIntegerField(default=0)
+    s3_upload_id = models.CharField(max_length=1024, blank=True)
+    part_bytes = models.BigIntegerField(default=0)
+    # The sha256 of the bytes so far, as OpenSSL's state (videos.sha256_state): the next PATCH
+    # goes on hashing where this one stopped, in whichever process it lands.
+    sha256_state = models.BinaryField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(db_index=True)
     # A PATCH holds the lock while it streams; a heartbeat older than the stale limit frees it.
     lock_token = models.CharField(max_length=32, blank=True)

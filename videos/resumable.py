@@ -1,26 +1,38 @@
-"""The state of a resumable (tus) upload: its row's offset and lock, and its parts in storage.
+"""The state of a resumable (tus) upload: its row's offset and lock, and where its bytes are.
 
-The bytes of each PATCH become one part (`uploads/{id}/part-NNNNNN`); the offset lives in the
-database, so it survives restarts and works across processes. A PATCH holds a lock (a token with
-a heartbeat on the upload row); a lock whose heartbeat is stale is taken over by the next PATCH.
-Creating, finishing and terminating an upload change its video: those are in `videos.services`.
+On local storage every PATCH appends to one file, `uploads/{id}/data`, which becomes the
+original by a rename: no part is ever copied. On S3 every PATCH's bytes become parts of one S3
+multipart upload whose key is the original's (`videos/{id}/original`), so finishing is S3's own
+CompleteMultipartUpload, no copy either; S3 wants parts of at least 5 MiB (but the last), so a
+PATCH's last few bytes wait in a small object (`uploads/{id}/tail-{offset}`) until the next
+PATCH joins them to its first part (`videos.s3_upload`).
+
+The offset lives in the database, so it survives restarts and works across processes. A PATCH
+holds a lock (a token with a heartbeat on the upload row); a lock whose heartbeat is stale is
+taken over by the next PATCH. Creating, finishing and terminating an upload change its video:
+those are in `videos.services`.
+
+sha256 is computed while the bytes arrive, across PATCHes and processes: the running hash is
+saved with each new offset (`hash_resume`, `hash_state`).
 """
 
+import contextlib
+import fcntl
 import hashlib
 import os
-import tempfile
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, BinaryIO
+from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import Conflict
-from videos import metrics, storage
+from videos import sha256_state, storage
 from videos.models import TusUpload
 
 LOCK_STALE_AFTER = timedelta(seconds=10)
@@ -63,59 +75,113 @@ def _changed_meanwhile() -> Conflict:
     return Conflict("Another request changed this upload meanwhile.")
 
 
-def upload_commit_part(
-    upload_id: uuid.UUID, token: str, offset: int, part_path: str, size: int
-) -> int:
-    """Store the part and advance the offset, only while we still hold the lock at `offset`."""
-    upload = TusUpload.objects.get(pk=upload_id)
-    if upload.lock_token != token or upload.offset != offset:
-        raise _changed_meanwhile()
-    key = f"{storage.upload_prefix(upload_id)}part-{upload.parts:06d}"
-    default_storage.delete(key)
-    with metrics.timed_storage("save"), storage.LocalFile(part_path) as part:
-        stored = default_storage.save(key, part)
+def upload_commit(upload_id: uuid.UUID, token: str, offset: int, size: int, **fields: Any) -> int:
+    """Advance the offset by `size` (and set `fields`), only while we still hold the lock at
+    `offset`; the bytes are in place already."""
     updated = TusUpload.objects.filter(pk=upload_id, lock_token=token, offset=offset).update(
-        offset=offset + size, parts=upload.parts + 1
+        offset=offset + size, **fields
     )
     if not updated:
-        default_storage.delete(stored)
         raise _changed_meanwhile()
     return offset + size
 
 
-def _local_path(key: str) -> str | None:
-    """The file's path when storage is a local folder (FileSystemStorage); None for S3."""
+# --- Local storage: one file, appended to ----------------------------------------------------
+
+
+def data_key(upload_id: uuid.UUID) -> str:
+    return f"{storage.upload_prefix(upload_id)}data"
+
+
+def local_data_path(upload_id: uuid.UUID) -> str | None:
+    """The upload's file when storage is a local folder (FileSystemStorage); None for S3."""
     try:
-        return str(default_storage.path(key))
+        return str(default_storage.path(data_key(upload_id)))
     except NotImplementedError:
         return None
 
 
-def upload_assemble(upload: TusUpload) -> tuple[str, str]:
-    """One local file holding the whole upload, and its sha256.
+def open_for_append(path: str, offset: int) -> Any:
+    """The upload's file, positioned at `offset` (bytes past it are an interrupted PATCH's that
+    were never committed), under an exclusive lock: a PATCH whose database lock went stale while
+    its connection still lives may still write, and must not write over its successor's bytes.
+    Returns None when such a writer still holds the file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    file = open(path, "ab+")  # noqa: SIM115 - the caller closes it (and so unlocks it)
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        file.close()
+        return None
+    if os.fstat(file.fileno()).st_size < offset:
+        file.close()
+        raise Conflict("The upload's received bytes are missing; start it again.")
+    file.truncate(offset)
+    file.seek(offset)
+    return file
 
-    On local storage the first part becomes that file and the others are appended to it, so a
-    one-PATCH upload (tus-js-client's default) is never copied: it is hashed, then renamed into
-    place by the ingest. Remote storage streams every part into a temporary file."""
-    prefix = storage.upload_prefix(upload.pk)
+
+# --- sha256 while receiving ------------------------------------------------------------------
+# The running hash is saved with the offset (OpenSSL's state, `videos.sha256_state`), so any
+# process continues it. Without a usable libcrypto, a process keeps the hashes of the uploads it
+# received; a PATCH landing elsewhere leaves the finished file to be hashed once more.
+
+_HASHES: "OrderedDict[uuid.UUID, tuple[int, Any]]" = OrderedDict()
+_HASHES_LOCK = threading.Lock()
+_HASHES_KEPT = 1000
+
+
+def new_hasher() -> Any:
+    return sha256_state.ResumableSha256() if sha256_state.available() else hashlib.sha256()
+
+
+def hash_resume(upload_id: uuid.UUID, offset: int) -> Any:
+    """A sha256 of the upload's first `offset` bytes to continue (call it holding the lock), or
+    None when it cannot be had (the finished file is then hashed again)."""
+    if offset == 0:
+        return new_hasher()
+    if sha256_state.available():
+        row = TusUpload.objects.filter(pk=upload_id).values_list("offset", "sha256_state").first()
+        if row is not None and row[0] == offset and row[1]:
+            with contextlib.suppress(ValueError):
+                return sha256_state.ResumableSha256(bytes(row[1]))
+    with _HASHES_LOCK:
+        kept = _HASHES.get(upload_id)
+    if kept is None or kept[0] != offset:
+        return None
+    return kept[1].copy()
+
+
+def hash_state(hasher: Any) -> bytes | None:
+    """What to save with the new offset (None: the hash cannot be continued elsewhere)."""
+    return hasher.state() if isinstance(hasher, sha256_state.ResumableSha256) else None
+
+
+def hash_keep(upload_id: uuid.UUID, offset: int, hasher: Any) -> None:
+    with _HASHES_LOCK:
+        _HASHES[upload_id] = (offset, hasher)
+        _HASHES.move_to_end(upload_id)
+        while len(_HASHES) > _HASHES_KEPT:
+            _HASHES.popitem(last=False)
+
+
+def hash_forget(upload_id: uuid.UUID) -> None:
+    with _HASHES_LOCK:
+        _HASHES.pop(upload_id, None)
+
+
+def upload_sha256(upload: TusUpload, read: Any) -> str:
+    """The finished upload's sha256: the one computed while receiving, else by reading the bytes
+    once more through `read()` (an open binary file)."""
+    with _HASHES_LOCK:
+        kept = _HASHES.pop(upload.pk, None)
+    if upload.sha256_state and sha256_state.available():
+        with contextlib.suppress(ValueError):
+            return sha256_state.ResumableSha256(bytes(upload.sha256_state)).hexdigest()
+    if kept is not None and kept[0] == upload.length:
+        return str(kept[1].hexdigest())
     digest = hashlib.sha256()
-    first = _local_path(f"{prefix}part-000000")
-    if first is not None:
-        with open(first, "r+b") as local:
-            while chunk := local.read(COPY_BUFFER):
-                digest.update(chunk)
-            _append_parts(upload, range(1, upload.parts), local, digest)
-        return first, digest.hexdigest()
-    fd, local_path = tempfile.mkstemp(prefix="tus-", dir=settings.FILE_UPLOAD_TEMP_DIR)
-    with os.fdopen(fd, "wb") as local:
-        _append_parts(upload, range(upload.parts), local, digest)
-    return local_path, digest.hexdigest()
-
-
-def _append_parts(upload: TusUpload, indexes: range, local: BinaryIO, digest: Any) -> None:
-    prefix = storage.upload_prefix(upload.pk)
-    for index in indexes:
-        with default_storage.open(f"{prefix}part-{index:06d}", "rb") as part:
-            while chunk := part.read(COPY_BUFFER):
-                digest.update(chunk)
-                local.write(chunk)
+    with read() as stream:
+        while chunk := stream.read(COPY_BUFFER):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,8 +1,6 @@
 """Every write to videos: creation from an upload, lifecycle transitions, sharing, deletion."""
 
-import contextlib
 import logging
-import os
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -22,7 +20,8 @@ from config import caching
 from config.errors import ApplicationError, Conflict, ServiceUnavailable
 from config.text import clean_filename, clean_text
 from processing import ffmpeg
-from videos import resumable, storage, uploads
+from processing.clamav import ScanVerdict
+from videos import resumable, s3_upload, storage, uploads
 from videos.errors import MalwareDetected
 from videos.metrics import timed_storage
 from videos.models import (
@@ -57,11 +56,14 @@ def video_ingest(
     size: int,
     sha256: str,
     video_id: uuid.UUID | None = None,
+    scan: ScanVerdict | None = None,
 ) -> Video:
     """Turn a fully received upload (a file on local disk) into a video, or refuse it.
 
     Order: size, malware scan, content probe, then storage; a refused upload stores nothing.
     An infected upload is kept as a `rejected` video without its file, so the owner sees why.
+    `scan` is the verdict of a scan made while the bytes arrived; without it the file is
+    scanned here.
     """
     uploads.check_upload_size(size)
     video = Video.objects.filter(pk=video_id).first() if video_id else None
@@ -72,15 +74,13 @@ def video_ingest(
     video.original_filename = clean_filename(filename)
     video.size = size
     video.sha256 = sha256
-    video.scan_status, video.scan_detail = uploads.scan_local_file(local_path, size)
+    if scan is None:
+        video.scan_status, video.scan_detail = uploads.scan_local_file(local_path, size)
+    else:
+        video.scan_status, video.scan_detail = scan.status, scan.detail
 
     if video.scan_status == ScanStatus.INFECTED:
-        video.status = VideoStatus.REJECTED
-        video.status_code = MalwareDetected.code
-        video.status_message = f"Malware found ({video.scan_detail}); the file was deleted."
-        video.size = 0
-        video.save()
-        raise MalwareDetected(video.status_message)
+        _reject_infected_upload(video)
 
     uploads.inspect_media(local_path)
     key = f"{storage.video_prefix(video.pk)}original"
@@ -90,6 +90,37 @@ def video_ingest(
             video.original.name = default_storage.save(key, local_file)
     except OSError as error:
         raise ServiceUnavailable("Storage is unavailable; try the upload again.") from error
+    video.status = VideoStatus.UPLOADED
+    video.progress = 0
+    with transaction.atomic():
+        video.save()
+        enqueue_processing(video_id=video.pk)
+    return video
+
+
+def _reject_infected_upload(video: Video) -> None:
+    video.status = VideoStatus.REJECTED
+    video.status_code = MalwareDetected.code
+    video.status_message = f"Malware found ({video.scan_detail}); the file was deleted."
+    video.size = 0
+    video.original = ""
+    video.save()
+    raise MalwareDetected(video.status_message)
+
+
+def video_ingest_stored(
+    *, video: Video, key: str, size: int, sha256: str, scan: ScanVerdict
+) -> Video:
+    """A finished upload already at its place in storage (a tus upload on S3, put together by
+    S3): no local file to probe, so the worker's probe decides whether it is a video (bad media
+    ends `failed` there, with the same codes). Infected: the object goes, the row says why."""
+    video.size = size
+    video.sha256 = sha256
+    video.scan_status, video.scan_detail = scan.status, scan.detail
+    if video.scan_status == ScanStatus.INFECTED:
+        default_storage.delete(key)
+        _reject_infected_upload(video)
+    video.original.name = key
     video.status = VideoStatus.UPLOADED
     video.progress = 0
     with transaction.atomic():
@@ -122,35 +153,50 @@ def upload_create(*, owner: User, length: int, metadata: dict[str, str]) -> TusU
     )
 
 
-def upload_finish(*, upload_id: uuid.UUID, owner: User) -> Video:
-    """Assemble the parts into one local file (hashing it), then ingest it as the video. A
-    refused upload leaves nothing but an infected video's `rejected` row."""
+def upload_finish(*, upload_id: uuid.UUID, owner: User, scan: ScanVerdict | None = None) -> Video:
+    """Ingest the finished upload as the video: on local storage its one file (renamed into
+    place), on S3 its multipart upload (completed by S3 at the original's key). `scan` is the
+    verdict of a scan made while it arrived (one PATCH); without one, the worker scans it
+    (`pending`) before anything else. A refused upload leaves nothing but an infected video's
+    `rejected` row."""
     upload = TusUpload.objects.select_related("video").get(pk=upload_id)
     video = upload.video
-    local_path = ""
+    scan = scan or uploads.scan_deferred()
+    local_path = resumable.local_data_path(upload.pk)
+    stored_key = ""
     try:
-        local_path, sha256 = resumable.upload_assemble(upload)
-        return video_ingest(
-            owner=owner,
-            title=video.title,
-            description=video.description,
-            filename=video.original_filename,
-            local_path=local_path,
-            size=upload.length,
-            sha256=sha256,
-            video_id=video.pk,
+        if local_path is not None:
+            sha256 = resumable.upload_sha256(upload, lambda: open(local_path, "rb"))  # noqa: SIM115
+            return video_ingest(
+                owner=owner,
+                title=video.title,
+                description=video.description,
+                filename=video.original_filename,
+                local_path=local_path,
+                size=upload.length,
+                sha256=sha256,
+                video_id=video.pk,
+                scan=scan,
+            )
+        stored_key = s3_upload.complete(upload)
+        sha256 = resumable.upload_sha256(upload, lambda: default_storage.open(stored_key, "rb"))
+        return video_ingest_stored(
+            video=video, key=stored_key, size=upload.length, sha256=sha256, scan=scan
         )
     except ApplicationError:
         Video.objects.filter(pk=video.pk).exclude(status=VideoStatus.REJECTED).delete()
+        if local_path is None and not stored_key:
+            s3_upload.abort(upload)
         raise
     finally:
+        resumable.hash_forget(upload_id)
         storage.delete_prefix(storage.upload_prefix(upload_id))
-        if local_path:
-            with contextlib.suppress(FileNotFoundError):  # moved into storage on success
-                os.unlink(local_path)
 
 
 def upload_terminate(*, upload: TusUpload) -> None:
+    resumable.hash_forget(upload.pk)
+    if resumable.local_data_path(upload.pk) is None:
+        s3_upload.abort(upload)
     storage.delete_prefix(storage.upload_prefix(upload.pk))
     Video.objects.filter(pk=upload.pk, status=VideoStatus.UPLOADING).delete()
 

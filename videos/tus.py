@@ -2,8 +2,10 @@
 
 Why hand-written: the Python tus servers on PyPI are unmaintained or tied to other frameworks,
 and Django's ASGI handler reads a whole request body before a view runs, which would lose the
-bytes of an interrupted PATCH. Here the body streams straight into a part file, so whatever
-arrived is kept.
+bytes of an interrupted PATCH. Here the body streams straight to the upload's bytes (appended
+to its one file, or parts of an S3 multipart upload: `videos.resumable`), hashed and, when one
+PATCH carries the whole upload, scanned by clamd as it arrives (`videos.receiving`), so
+whatever arrived is kept.
 
 Extensions: creation, creation-with-upload, termination, checksum, expiration. This module is the
 protocol only (headers, bodies, answers); the upload's state is `videos.resumable`, and creating,
@@ -13,13 +15,10 @@ finishing and terminating an upload are services of `videos.services`.
 import asyncio
 import base64
 import binascii
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import uuid
 from typing import Any
 
@@ -34,7 +33,8 @@ from config.errors import ApplicationError, ErrorCode
 from config.logging import bind_log_context, log_context
 from config.middleware import request_id_or_new
 from config.ratelimit import enforce_rate_limit
-from videos import metrics, resumable, selectors, services
+from processing import clamav
+from videos import metrics, receiving, resumable, s3_upload, selectors, services
 from videos.errors import VideoErrorCode
 from videos.models import TusUpload
 from videos.permissions import can_upload
@@ -59,7 +59,7 @@ EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 CHECKSUMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 PATH = re.compile(rf"^/api/v1/uploads/?(?P<id>{UUID_PATTERN})?/?$")
 HEARTBEAT_EVERY = 2.0
-WRITE_BUFFER = 1024 * 1024
+SPEND_EVERY = 16 * 1024 * 1024
 OCTET_STREAM = "application/offset+octet-stream"
 
 
@@ -237,9 +237,14 @@ class TusApp:
             return error_reply(
                 409, VideoErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload."
             )
+        # An upload whose every byte comes in this PATCH is scanned as it arrives.
+        whole = offset == 0 and declared == upload.length
+        scan = await asyncio.to_thread(receiving.start_scan) if whole else None
         try:
-            return await self.receive_part(part, receive, user)
+            return await self.receive_part(part, receive, user, scan)
         finally:
+            if scan is not None:
+                scan.close()
             await sync_to_async(resumable.upload_unlock)(upload.pk, part.token)
 
     @staticmethod
@@ -257,24 +262,41 @@ class TusApp:
         except binascii.Error:
             raise TusError("Upload-Checksum is not base64.", code=ErrorCode.INVALID) from None
 
-    async def receive_part(self, part: Part, receive: Any, user: User) -> Reply:
-        """Stream the body into a part file, keep what arrived (unless a checksum was sent and
-        does not match), then finish the upload when it is whole."""
+    async def receive_part(
+        self, part: Part, receive: Any, user: User, scan: clamav.StreamScan | None
+    ) -> Reply:
+        """Stream the body to the upload's bytes (appended to its file, or parts on S3), keep
+        what arrived (unless a checksum was sent and does not match), then finish the upload
+        when it is whole."""
         upload = part.upload
-        fd, part_path = tempfile.mkstemp(prefix="tus-part-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+        writer: s3_upload.PartWriter | None = None
+        path = resumable.local_data_path(upload.pk)
+        if path is not None:
+            target = await asyncio.to_thread(resumable.open_for_append, path, part.offset)
+            if target is None:
+                return error_reply(
+                    409, VideoErrorCode.UPLOAD_LOCKED, "Another request is writing to this upload."
+                )
+        else:
+            writer = await asyncio.to_thread(s3_upload.PartWriter, upload, part.token)
+            target = writer.spool
+        sha256 = await sync_to_async(resumable.hash_resume)(upload.pk, part.offset)
         try:
-            with os.fdopen(fd, "wb") as file:
-                refusal = await self.stream_body(part, receive, file, user)
+            if writer is not None:
+                await asyncio.to_thread(writer.load_tail)
+            refusal = await self.stream_body(part, receive, target, user, sha256, scan, writer)
             if refusal is not None:
                 return refusal
             new_offset = part.offset
             if part.received:
-                new_offset = await sync_to_async(resumable.upload_commit_part)(
-                    upload.pk, part.token, part.offset, part_path, part.received
-                )
+                new_offset = await self.commit(part, writer, sha256)
+                if sha256 is not None:
+                    resumable.hash_keep(upload.pk, new_offset, sha256)
         finally:
-            with contextlib.suppress(FileNotFoundError):  # moved into storage when kept
-                os.unlink(part_path)
+            if writer is not None:
+                await asyncio.to_thread(writer.close)
+            else:
+                await asyncio.to_thread(target.close)  # and so unlocked
         if part.interrupted:
             logger.info(
                 "tus PATCH interrupted", extra={"video_id": str(upload.pk), "kept": part.received}
@@ -285,7 +307,11 @@ class TusApp:
             throttled.headers["Upload-Offset"] = str(new_offset)
             return throttled
         if new_offset == upload.length:
-            await self.finish(upload, user)
+            # Scanned while it arrived only when this one PATCH carried the whole upload.
+            verdict = None
+            if scan is not None and part.offset == 0:
+                verdict = await asyncio.to_thread(receiving.scan_verdict, scan, upload.length)
+            await self.finish(upload, user, verdict)
         return Reply(
             204,
             {
@@ -294,42 +320,76 @@ class TusApp:
             },
         )
 
-    async def stream_body(self, part: Part, receive: Any, file: Any, user: User) -> Reply | None:
-        """Write the body to `file` in large writes off the event loop, beating the lock's
-        heartbeat and spending the user's byte budget; a refusal Reply if it goes past the
-        length or fails its checksum. Past the budget it stops reading (`part.throttled`)."""
+    @staticmethod
+    async def commit(part: Part, writer: "s3_upload.PartWriter | None", sha256: Any) -> int:
+        """Advance the offset past what arrived, with the running sha256; on S3 the spool's rest
+        becomes a part or the tail first."""
+        upload, new_offset = part.upload, part.offset + part.received
+        fields: dict[str, Any] = {"sha256_state": resumable.hash_state(sha256)}
+        if writer is not None:
+            fields.update(await asyncio.to_thread(writer.settle, new_offset))
+        committed = await sync_to_async(resumable.upload_commit)(
+            upload.pk, part.token, part.offset, part.received, **fields
+        )
+        if writer is not None:
+            await asyncio.to_thread(writer.committed, part.offset)
+        return int(committed)
+
+    async def stream_body(
+        self,
+        part: Part,
+        receive: Any,
+        file: Any,
+        user: User,
+        sha256: Any,
+        scan: clamav.StreamScan | None,
+        writer: "s3_upload.PartWriter | None",
+    ) -> Reply | None:
+        """Write the body to `file` in large blocks off the event loop (hashing and scanning
+        them there too), beating the lock's heartbeat and spending the user's byte budget; a
+        refusal Reply if it goes past the length or fails its checksum. Past the budget it
+        stops reading (`part.throttled`). On S3, every PART_BYTES of spool become a part."""
         hasher = CHECKSUMS[part.checksum[0]]() if part.checksum else None
+        sink = receiving.BlockSink(file, hashers=(sha256, hasher), scan=scan)
         remaining = part.upload.length - part.offset
+        # The byte budget is a Redis round trip: spent every few blocks, finer under a tight one.
+        spend_every = max(receiving.BLOCK, min(SPEND_EVERY, settings.TUS_BYTES_PER_MINUTE // 4))
         loop = asyncio.get_running_loop()
         last_beat = loop.time()
-        buffer = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                part.interrupted = True
-                break
-            chunk = message.get("body", b"")
-            part.received += len(chunk)
-            if part.received > remaining:
-                return error_reply(
-                    413, ErrorCode.FILE_TOO_LARGE, "The body goes past the declared Upload-Length."
-                )
-            if hasher:
-                hasher.update(chunk)
-            buffer += chunk
-            if len(buffer) >= WRITE_BUFFER:
-                await asyncio.to_thread(file.write, bytes(buffer))
-                buffer.clear()
-                await sync_to_async(spend_bytes)(part, user.pk)
-                if part.throttled:
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    part.interrupted = True
                     break
-            if loop.time() - last_beat > HEARTBEAT_EVERY:
-                await sync_to_async(resumable.upload_heartbeat)(part.upload.pk, part.token)
-                last_beat = loop.time()
-            if not message.get("more_body", False):
-                break
-        if buffer:
-            await asyncio.to_thread(file.write, bytes(buffer))
+                chunk = message.get("body", b"")
+                part.received += len(chunk)
+                if part.received > remaining:
+                    await sink.abandon()
+                    return error_reply(
+                        413,
+                        ErrorCode.FILE_TOO_LARGE,
+                        "The body goes past the declared Upload-Length.",
+                    )
+                if sink.add(chunk):
+                    await sink.flush()
+                    if writer is not None:
+                        await sink.wait()
+                        if await asyncio.to_thread(writer.spooled) >= s3_upload.PART_BYTES:
+                            await asyncio.to_thread(writer.send_part)
+                    if part.received - part.counted >= spend_every:
+                        await sync_to_async(spend_bytes)(part, user.pk)
+                        if part.throttled:
+                            break
+                if loop.time() - last_beat > HEARTBEAT_EVERY:
+                    await sync_to_async(resumable.upload_heartbeat)(part.upload.pk, part.token)
+                    last_beat = loop.time()
+                if not message.get("more_body", False):
+                    break
+            await sink.close()
+        except BaseException:
+            await sink.abandon()
+            raise
         if not part.throttled:
             await sync_to_async(spend_bytes)(part, user.pk)
             part.throttled = 0  # the last chunk is in: the next request waits instead
@@ -345,9 +405,9 @@ class TusApp:
         return None
 
     @staticmethod
-    async def finish(upload: TusUpload, user: User) -> None:
+    async def finish(upload: TusUpload, user: User, scan: clamav.ScanVerdict | None) -> None:
         try:
-            await sync_to_async(services.upload_finish)(upload_id=upload.pk, owner=user)
+            await sync_to_async(services.upload_finish)(upload_id=upload.pk, owner=user, scan=scan)
         except ApplicationError as error:
             metrics.UPLOAD_FAILURES.labels(method="tus", code=error.code).inc()
             raise

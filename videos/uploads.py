@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from accounts.models import User
@@ -25,6 +25,8 @@ MULTIPART_OVERHEAD = 1024 * 1024
 TUS_PREFIX = "/api/v1/uploads"
 PLAIN_UPLOAD_PATH = re.compile(r"^/api/v1/videos/?$")
 VOICE_OVER_PATH = re.compile(r"^/api/v1/annotations/voice-over/?$")
+# Where videos.multipart hands a received plain upload's file to the view.
+RECEIVED_FILE_SCOPE_KEY = "video_upload"
 
 
 class HashingUploadHandler(TemporaryFileUploadHandler):
@@ -74,6 +76,37 @@ def upload_body_limit(scope: dict[str, Any]) -> BodyLimit | None:
     )
 
 
+class ReceivedUploadedFile(UploadedFile):
+    """A plain upload's file part as `videos.multipart` received it: on local disk, hashed and
+    scanned already. Closing it closes the handle only; the receiver removes the file."""
+
+    def __init__(self, path: str, *, name: str, size: int, sha256: str, scan: Any) -> None:
+        super().__init__(open(path, "rb"), name=name, size=size)  # noqa: SIM115 - closed by File
+        self.path, self.sha256, self.scan = path, sha256, scan
+
+    def temporary_file_path(self) -> str:
+        return self.path
+
+
+def upload_form(request: Any) -> Any:
+    """A plain upload's form: `request.data`, with the file `videos.multipart` received while
+    the body streamed (through the ASGI scope) as `file`. Without that (a WSGI server or the
+    test client), Django's parser with HashingUploadHandler made `request.data` already."""
+    scope = getattr(request._request, "scope", None) or {}
+    received = scope.get(RECEIVED_FILE_SCOPE_KEY)
+    if received is None:
+        return request.data
+    data = request.data.dict()
+    data["file"] = ReceivedUploadedFile(
+        received.path,
+        name=received.filename,
+        size=received.size,
+        sha256=received.sha256,
+        scan=received.scan,
+    )
+    return data
+
+
 class StreamedUploadMixin:
     """For API views that take a multipart file: parse the body with HashingUploadHandler from
     the start. A session-authenticated request's CSRF check reads `request.POST` while DRF
@@ -113,6 +146,15 @@ def inspect_media(local_path: str) -> ffmpeg.MediaInfo:
             "The video has no picture size.", code=VideoErrorCode.UNSUPPORTED_FORMAT
         )
     return info
+
+
+def scan_deferred() -> clamav.ScanVerdict:
+    """The verdict of an upload not scanned while it arrived (a tus upload in several PATCHes,
+    or resumed): the worker scans the stored file before anything else (`pending`), as when
+    clamd could not be reached; NOT_SCANNED without a configured clamd."""
+    if not settings.CLAMAV_ADDRESS:
+        return clamav.ScanVerdict(ScanStatus.NOT_SCANNED, "No virus scanner is configured.")
+    return clamav.ScanVerdict(ScanStatus.PENDING, "")
 
 
 def scan_local_file(path: str, size: int) -> tuple[ScanStatus, str]:

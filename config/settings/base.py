@@ -372,6 +372,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
+        # A malformed multipart body is the client's 400 (videos/multipart.py), not a warning.
+        "python_multipart": {"level": "ERROR"},
     },
 }
 

@@ -102,7 +102,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         try:
             requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             time.sleep(0.05)
     server.kill()
     raise RuntimeError("the service did not start")
