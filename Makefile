@@ -46,8 +46,9 @@ test: $(VENV)/.dev-installed
 	node --test static/tests/*.test.mjs
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
-	@echo "--- annotations and their moderation again, stored in MongoDB (SecantusDB) ---"
-	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin tests/conversation/test_comments.py $(PYTEST_ARGS)
+	@echo "--- annotations, comments, measurements and their moderation again, stored in MongoDB (SecantusDB) ---"
+	bash deploy/scripts/with-secantus.sh $(PY) -m pytest tests/annotations tests/admin tests/conversation/test_comments.py \
+	  tests/measure tests/compare/test_drawings.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed node_modules/.installed
 	$(VENV)/bin/ruff check .
