@@ -74,7 +74,14 @@ def test_my_videos_with_poster_duration_and_status_in_words(open_page, library):
     poster = squat.get_by_test_id("poster")
     expect(poster).to_be_visible()
     page.wait_for_function(LOADED, arg=poster.element_handle())
-    expect(squat.get_by_role("link")).to_have_attribute("href", f"/videos/{library['squat'].pk}")
+    expect(squat.get_by_role("link", name="Front squat")).to_have_attribute(
+        "href", f"/videos/{library['squat'].pk}"
+    )
+    # a ready clip can be put beside another
+    expect(squat.get_by_test_id("compare-with")).to_have_attribute(
+        "href", f"/compare/new?left={library['squat'].pk}"
+    )
+    expect(card(page, "Snatch pull").get_by_test_id("compare-with")).to_have_count(0)  # processing
     expect(squat.get_by_test_id("shared")).to_have_count(0)  # mine
 
     expect(card(page, "Snatch pull").get_by_test_id("status")).to_have_text("Processing 40 %")

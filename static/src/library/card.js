@@ -27,6 +27,10 @@ export function videoCard(video, me) {
     video.moderation === "hidden"
       ? el("p", { class: "video-card__hidden", "data-testid": "hidden" }, `Hidden by staff: ${video.moderation_reason}`)
       : null,
+    // Two clips side by side, in sync: this one on the left, the other picked on the next page.
+    video.status === "ready" && video.moderation !== "hidden"
+      ? el("a", { class: "video-card__compare", href: `/compare/new?left=${video.id}`, "data-testid": "compare-with" }, "Compare with…")
+      : null,
   );
   return card;
 }
