@@ -8,7 +8,7 @@ from annotations.models import Annotation
 from tests.pages.conftest import screenshot
 from tests.pages.studio import at, drag, open_studio, seek, studio_coaching
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, databases="__all__")]
 
 # Whether the overlay has ink within `r` CSS pixels of the normalised point (x, y).
 INK_NEAR = """([x, y, r]) => {
