@@ -10,7 +10,7 @@ import { connect } from "./compare/live.js";
 import { applyComparison, setupPanes } from "./compare/panes.js";
 import { follow, pause, seek, setSpeed, step, togglePlay } from "./compare/playback.js";
 import { setComparison, state } from "./compare/state.js";
-import { drawTimeline, loadMotion } from "./compare/timeline.js";
+import { drawTimeline, loadMotion, loadStoryboards, setupPreviews } from "./compare/timeline.js";
 
 function rendition(video) {
   // A fixed MP4 for exact frame seeking: the rendition nearest 720 lines, else the first.
@@ -41,7 +41,9 @@ async function start() {
     loadDrawings().catch((error) => say(error.message)),
     setupExports(),
     loadMotion(),
+    loadStoryboards(),
   ]);
+  setupPreviews();
   seek(state.timeline.syncAt); // open at the sync point: the two moments side by side
   layoutCanvases();
   for (const side of SIDES) new ResizeObserver(layoutCanvases).observe(videos[side]);

@@ -236,3 +236,37 @@ def test_compare_with_from_the_studio(open_page, compared):
         comparison.right_video_id,
     )
     assert page.get_by_test_id("frame-left").text_content() == "frame 0"
+
+
+def test_hovering_the_timeline_previews_both_clips_at_their_own_times(open_page, compared):
+    """The storyboards of both clips, each at its own time for the hovered shared moment; a clip
+    that has not started yet shows black."""
+    page = open_compare(open_page, compared["owner"], compared["comparison"])
+    scrub = page.locator("#scrub").bounding_box()
+    assert scrub is not None
+
+    def hover(shared_time: float) -> None:
+        x = scrub["x"] + scrub["width"] * shared_time / 3.0  # the shared timeline is 3 s long
+        page.mouse.move(x, scrub["y"] + scrub["height"] / 2)
+
+    def preview(side: str) -> tuple[str, str]:
+        image = page.locator(f"#preview-{side}")
+        background = image.evaluate("e => getComputedStyle(e).backgroundImage")
+        return image.get_attribute("data-time") or "", background
+
+    hover(1.5)  # left at 1.5 s of its own, right (offset 0.5 s) at 1.0 s
+    expect(page.locator("#compare-preview")).to_be_visible()
+    left_time, left_image = preview("left")
+    right_time, right_image = preview("right")
+    assert abs(float(left_time) - 1.5) < 0.05 and abs(float(right_time) - 1.0) < 0.05
+    assert left_image.startswith("url(") and right_image.startswith("url(")
+    assert left_image != right_image  # each clip's own sprite sheet
+
+    hover(0.2)  # the right clip starts at 0.5 s on the shared timeline
+    left_time, left_image = preview("left")
+    right_time, right_image = preview("right")
+    assert abs(float(left_time) - 0.2) < 0.05 and left_image.startswith("url(")
+    assert right_time == "" and right_image == "none"
+
+    page.mouse.move(scrub["x"], scrub["y"] - 200)  # away: the preview goes
+    expect(page.locator("#compare-preview")).to_be_hidden()

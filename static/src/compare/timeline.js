@@ -1,11 +1,15 @@
 // The shared timeline's picture of each clip: where it lies (from its offset for its length) and
 // its motion bars (the video's analysis), so the two clips' movements line up at the sync point.
+import { formatDuration } from "../lib/format.js";
 import { api } from "../lib/page.js";
 import { motionBars } from "../studio/positions.js";
+import { parseStoryboard, tileAt } from "../studio/storyboard.js";
 import { $, SIDES } from "./dom.js";
 import { state } from "./state.js";
+import { sideTime } from "./sync.js";
 
 const motion = { left: null, right: null };
+const storyboards = { left: [], right: [] };
 
 export function drawTimeline() {
   const { offsets, duration, syncAt } = state.timeline;
@@ -37,4 +41,56 @@ export async function loadMotion() {
     }),
   );
   drawTimeline();
+}
+
+/** Each clip's storyboard (sprite tiles with their times), for the previews. */
+export async function loadStoryboards() {
+  await Promise.all(
+    SIDES.map(async (side) => {
+      const url = state.comparison[side].video?.storyboard_url;
+      if (!url) return;
+      try {
+        storyboards[side] = parseStoryboard(await (await fetch(url)).text(), url, location.origin);
+      } catch {
+        storyboards[side] = []; // previews are a nicety
+      }
+    }),
+  );
+}
+
+/** Hovering or dragging the shared timeline shows both clips at that moment, each at its own
+ * time (black where a clip has not started or has ended), so a sync point can be found by eye. */
+export function setupPreviews() {
+  const scrub = $("scrub");
+  scrub.addEventListener("pointermove", (event) => showPreviews(event.clientX));
+  scrub.addEventListener("pointerleave", () => {
+    $("compare-preview").hidden = true;
+  });
+}
+
+export function showPreviews(clientX) {
+  if (!state.timeline) return;
+  const rect = $("scrub").getBoundingClientRect();
+  const fraction = Math.max(0, Math.min(1, (clientX - rect.left) / Math.max(1, rect.width)));
+  const time = fraction * state.timeline.duration;
+  const preview = $("compare-preview");
+  preview.hidden = false;
+  preview.style.left = `${fraction * 100}%`;
+  $("compare-preview-time").textContent = formatDuration(time) || "0:00";
+  for (const side of SIDES) {
+    const own = sideTime(time, state.timeline.offsets[side], state.panes[side].duration);
+    const tile = own === null ? undefined : tileAt(storyboards[side], own);
+    const image = $(`preview-${side}`);
+    image.dataset.time = own === null ? "" : own.toFixed(3);
+    if (tile) {
+      Object.assign(image.style, {
+        width: `${tile.w}px`,
+        height: `${tile.h}px`,
+        backgroundImage: `url("${tile.url}")`,
+        backgroundPosition: `-${tile.x}px -${tile.y}px`,
+      });
+    } else {
+      image.style.backgroundImage = "none"; // not started, ended, or no storyboard: black
+    }
+  }
 }
