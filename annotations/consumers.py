@@ -18,23 +18,17 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Prefetch
-from django.http.request import split_domain_port, validate_host
-from django.utils.crypto import constant_time_compare
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.authentication import user_from_access_token
+from accounts.authentication import session_signs_in, socket_token_expiry, socket_user
 from accounts.models import User
 from annotations import realtime
 from annotations.serializers import AnnotationOutputSerializer, DrawingCreateSerializer
@@ -66,42 +60,9 @@ ACCESS_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ws-access-
 DRAWING_SAVES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ws-drawing-save")
 
 
-def _origin_allowed(scope: dict[str, Any]) -> bool:
-    headers = dict(scope.get("headers") or [])
-    origin = headers.get(b"origin", b"").decode("latin-1")
-    if not origin:
-        return False
-    host = origin.split("://", 1)[-1]
-    domain, _port = split_domain_port(host)
-    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
-
-
-def _token_expiry(scope: dict[str, Any]) -> float | None:
-    """When the access token the socket connected with expires (None: a session socket)."""
-    token = parse_qs(scope.get("query_string", b"").decode()).get("token", [""])[0]
-    if not token:
-        return None
-    try:
-        return float(AccessToken(token)["exp"])
-    except (TokenError, KeyError, TypeError, ValueError):
-        return time.time()  # unreadable: treat as expired
-
-
 @database_sync_to_async
 def _authorise(scope: dict[str, Any], video_id: str) -> tuple[User, Any] | None:
-    token = parse_qs(scope.get("query_string", b"").decode()).get("token", [""])[0]
-    if token:
-        user = user_from_access_token(token)
-    else:
-        session_user = scope.get("user")
-        # A browser's cookie rides along on any page's socket: only our own pages may use it.
-        user = (
-            session_user
-            if isinstance(session_user, User) and session_user.is_authenticated
-            else None
-        )
-        if user is not None and not _origin_allowed(scope):
-            return None
+    user = socket_user(scope)
     if user is None:
         return None
     try:
@@ -122,7 +83,7 @@ def _current_permission(user_id: int, video_id: uuid.UUID, session_key: str | No
     have been deactivated, deleted or re-roled, signed out, the video hidden or deleted, the
     share revoked."""
     user = User.objects.filter(pk=user_id, is_active=True).prefetch_related("groups").first()
-    if user is None or (session_key is not None and not _session_signs_in(session_key, user)):
+    if user is None or (session_key is not None and not session_signs_in(session_key, user)):
         return None
     video = (
         Video.objects.filter(pk=video_id)
@@ -132,41 +93,30 @@ def _current_permission(user_id: int, video_id: uuid.UUID, session_key: str | No
     return None if video is None else _permission(user, video)
 
 
-def _session_signs_in(session_key: str, user: User) -> bool:
-    """The browser session the socket came with still signs this user in: not signed out, and
-    the password not changed since (Django's own session hash rule)."""
-    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
-    stored_hash = data.get(HASH_SESSION_KEY) or ""
-    return str(data.get(SESSION_KEY)) == str(user.pk) and constant_time_compare(
-        stored_hash, user.get_session_auth_hash()
-    )
-
-
 class VideoConsumer(AsyncJsonWebsocketConsumer):
     # Set once the socket lost access: events already queued for it are dropped.
     closing = False
 
     async def connect(self) -> None:
-        video_id = self.scope["url_route"]["kwargs"]["video_id"]
-        allowed = await _authorise(self.scope, video_id)
+        allowed = await self._authorise()
         if allowed is None:
             # Accept, then close with our code: a refused handshake would only say "403".
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.user, self.video = allowed
+        self.user = allowed[0]
         if await _connect_rate_exceeded(self.scope, self.user):
             await self.accept()
             await self.close(code=CLOSE_RATE_LIMITED)
             return
-        self.permission = _permission(self.user, self.video)
+        self.permission = self._permission_at_connect()
         self.checked_at = time.monotonic()  # _authorise just read it from the database
         # A token socket lasts as long as its token: checked again when it expires.
-        self.expires_at = _token_expiry(self.scope)
+        self.expires_at = socket_token_expiry(self.scope)
         # A session socket lasts as long as its session (sign-out, password change).
         session = self.scope.get("session")
         self.session_key = session.session_key if self.expires_at is None and session else None
-        self.group = realtime.video_group(self.video.pk)
+        self.group = self._group()
         self.groups_joined = [self.group, realtime.user_group(self.user.pk)]
         self.connection_id = uuid.uuid4().hex
         self.tokens, self.refilled = float(settings.WS_MESSAGE_BURST), time.monotonic()
@@ -191,6 +141,29 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         realtime.CONNECTED_CLIENTS.inc()
         if self.present:
             await self._presence("joined")
+
+    # --- What a channel is about (the comparison channel says it for a comparison) -----------
+
+    async def _authorise(self) -> tuple[User, Any] | None:
+        """The user and what the socket is about, if they may see it; sets it on the socket."""
+        allowed = await _authorise(self.scope, self.scope["url_route"]["kwargs"]["video_id"])
+        if allowed is not None:
+            self.video = allowed[1]
+        return allowed
+
+    def _permission_at_connect(self) -> str | None:
+        return _permission(self.user, self.video)
+
+    def _group(self) -> str:
+        return realtime.video_group(self.video.pk)
+
+    def _presence_key(self) -> str:
+        return f"presence:{self.video.pk}"
+
+    def _create_drawing(self, data: Any) -> dict[str, Any]:
+        """Runs on a thread: reads the user and the video afresh (a right lost meanwhile is
+        refused there)."""
+        return _create_drawing(self.user, self.video.pk, data)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "group"):
@@ -246,7 +219,7 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         await self.broadcast(message)
 
     async def _presence(self, change: str) -> None:
-        key = f"presence:{self.video.pk}"
+        key = self._presence_key()
         member = f"{self.user.pk}:{self.user.username}:{self.connection_id}"
         viewers = await database_sync_to_async(_update_presence)(key, member, change == "joined")
         await self.channel_layer.group_send(
@@ -338,10 +311,9 @@ class VideoConsumer(AsyncJsonWebsocketConsumer):
         while True:
             data = await self.drawings.get()
             try:
-                # Reads the user and the video afresh: a right lost meanwhile is refused there.
                 result = await DatabaseSyncToAsync(
-                    _create_drawing, thread_sensitive=False, executor=DRAWING_SAVES
-                )(self.user, self.video.pk, data)
+                    self._create_drawing, thread_sensitive=False, executor=DRAWING_SAVES
+                )(data)
             except Exception:  # one bad message must not stop the saver for the others
                 logger.exception("saving a drawing from the real-time channel failed")
                 result = {"type": "error", "code": ErrorCode.SERVER_ERROR}
