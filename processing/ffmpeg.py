@@ -135,15 +135,18 @@ def run(
         process.communicate()
         raise
     if process.returncode != 0:
-        tail = _tail(stderr if not stderr_to_stdout else stdout)
-        if NO_SPACE in tail:  # the worker's disk, not the media: a code of its own
-            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
-        raise MediaError(
-            ProcessingErrorCode.CORRUPT_MEDIA,
-            f"{Path(argv[0]).name} failed (exit {process.returncode})",
-            tail,
-        )
+        raise _failure(argv, process.returncode, _tail(stderr if not stderr_to_stdout else stdout))
     return stdout
+
+
+def _failure(argv: Sequence[str], returncode: int, tail: str) -> MediaError:
+    """What a failed ffmpeg/ffprobe run means: the worker's disk full (a code of its own: not
+    the media's fault), else media it could not handle."""
+    if NO_SPACE in tail:
+        return MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
+    return MediaError(
+        ProcessingErrorCode.CORRUPT_MEDIA, f"{Path(argv[0]).name} failed (exit {returncode})", tail
+    )
 
 
 TICK_SECONDS = 0.25
@@ -315,16 +318,15 @@ def probe(path: Path | str, *, timeout: float = 30) -> MediaInfo:
     )
 
 
-def read_frames(argv: Sequence[str], *, frame_bytes: int, timeout: float) -> Iterator[bytes]:
-    """Run an ffmpeg argv that writes raw frames to stdout (`pipe:1`) and yield them one at a
-    time, `frame_bytes` each, while they decode: nothing lands on disk and nothing is decoded
-    twice. The same rules as `run`: own process group, killed with its thread (DIE_WITH_PARENT),
-    on timeout (ProcessTimeout) and when the consumer stops early (the generator is closed);
-    MediaError when ffmpeg fails."""
+@contextlib.contextmanager
+def _piped(argv: Sequence[str], *, timeout: float, feed: bool) -> Iterator[subprocess.Popen[bytes]]:
+    """ffmpeg with its stdin (`feed`) or its stdout as a pipe for the caller, under the same
+    rules as `run`: own process group, killed with its thread (DIE_WITH_PARENT), on timeout
+    (ProcessTimeout) and when the caller stops early or fails; MediaError when ffmpeg fails."""
     process = subprocess.Popen(
         [*DIE_WITH_PARENT, *argv],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if feed else subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
@@ -339,81 +341,48 @@ def read_frames(argv: Sequence[str], *, frame_bytes: int, timeout: float) -> Ite
     timer = threading.Timer(timeout, expire)
     reader.start()
     timer.start()
-    stdout = process.stdout
-    if stdout is None:  # never: stdout is a pipe; for the type checker
-        raise RuntimeError("ffmpeg's stdout is not a pipe")
     try:
+        yield process
+        process.wait()
+    finally:
+        timer.cancel()
+        if process.poll() is None:  # the caller stopped early or failed
+            kill_group(process)  # type: ignore[arg-type]
+            process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(BrokenPipeError):
+                    pipe.close()
+        reader.join(timeout=5)
+    tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
+    if timed_out.is_set():
+        raise ProcessTimeout(Path(argv[0]).name, timeout, tail)
+    if process.returncode != 0:
+        raise _failure(argv, process.returncode, tail)
+
+
+def read_frames(argv: Sequence[str], *, frame_bytes: int, timeout: float) -> Iterator[bytes]:
+    """Run an ffmpeg argv that writes raw frames to stdout (`pipe:1`) and yield them one at a
+    time, `frame_bytes` each, while they decode: nothing lands on disk and nothing is decoded
+    twice (see _piped for the process rules)."""
+    with _piped(argv, timeout=timeout, feed=False) as process:
+        stdout = process.stdout
+        if stdout is None:  # never: stdout is a pipe; for the type checker
+            raise RuntimeError("ffmpeg's stdout is not a pipe")
         while frame := stdout.read(frame_bytes):
             if len(frame) < frame_bytes:
                 break  # a partial last frame (killed, or a truncated file) is dropped
             yield frame
-        process.wait()
-    finally:
-        timer.cancel()
-        if process.poll() is None:
-            kill_group(process)  # type: ignore[arg-type]
-            process.wait()
-        stdout.close()
-        reader.join(timeout=5)
-    tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
-    if timed_out.is_set():
-        raise ProcessTimeout(Path(argv[0]).name, timeout, tail)
-    if process.returncode != 0:
-        if NO_SPACE in tail:
-            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
-        raise MediaError(
-            ProcessingErrorCode.CORRUPT_MEDIA,
-            f"{Path(argv[0]).name} failed (exit {process.returncode})",
-            tail,
-        )
 
 
 def write_frames(argv: Sequence[str], frames: Iterable[bytes], *, timeout: float) -> None:
     """Run an ffmpeg argv that reads raw frames from stdin (`pipe:0`) and feed it `frames` as
-    they are made (the export's per-frame overlays): own process group, killed with its thread,
-    on timeout (ProcessTimeout) and when making a frame fails; MediaError when ffmpeg fails."""
-    process = subprocess.Popen(
-        [*DIE_WITH_PARENT, *argv],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    stderr_tail: deque[bytes] = deque(maxlen=LOG_TAIL_LINES)
-    reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or []), daemon=True)
-    timed_out = threading.Event()
-
-    def expire() -> None:
-        timed_out.set()
-        kill_group(process)  # type: ignore[arg-type]
-
-    timer = threading.Timer(timeout, expire)
-    reader.start()
-    timer.start()
-    stdin = process.stdin
-    if stdin is None:  # never: stdin is a pipe; for the type checker
-        raise RuntimeError("ffmpeg's stdin is not a pipe")
-    try:
+    they are made (the export's per-frame overlays; see _piped for the process rules)."""
+    with _piped(argv, timeout=timeout, feed=True) as process:
+        stdin = process.stdin
+        if stdin is None:  # never: stdin is a pipe; for the type checker
+            raise RuntimeError("ffmpeg's stdin is not a pipe")
         with contextlib.suppress(BrokenPipeError):  # ffmpeg stopped reading: its exit says why
             for frame in frames:
                 stdin.write(frame)
             stdin.close()
-        process.wait()
-    except BaseException:
-        kill_group(process)  # type: ignore[arg-type]
-        process.wait()
-        raise
-    finally:
-        timer.cancel()
-        reader.join(timeout=5)
-    tail = _tail(b"".join(stderr_tail).decode("utf-8", "replace"))
-    if timed_out.is_set():
-        raise ProcessTimeout(Path(argv[0]).name, timeout, tail)
-    if process.returncode != 0:
-        if NO_SPACE in tail:
-            raise MediaError(ProcessingErrorCode.DISK_FULL, DISK_FULL_MESSAGE, tail)
-        raise MediaError(
-            ProcessingErrorCode.CORRUPT_MEDIA,
-            f"{Path(argv[0]).name} failed (exit {process.returncode})",
-            tail,
-        )

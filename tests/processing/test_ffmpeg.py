@@ -129,3 +129,41 @@ def test_lines_still_reach_their_callback_with_ticks():
         ["printf", "a=1\\nb=2\\n"], timeout=30, on_stdout_line=lines.append, on_tick=lambda: None
     )
     assert lines == ["a=1", "b=2"]
+
+
+def test_reading_frames_yields_whole_frames_then_reports_a_failure():
+    """read_frames (the tracker's decoder pipe): whole frames only, then ffmpeg's exit."""
+    argv = ["sh", "-c", "printf abcdefg; echo 'No space left on device' >&2; exit 1"]
+    frames = []
+    with pytest.raises(ffmpeg.MediaError) as raised:
+        for frame in ffmpeg.read_frames(argv, frame_bytes=3, timeout=5):
+            frames.append(frame)
+    assert frames == [b"abc", b"def"]  # the partial "g" is dropped
+    assert raised.value.code == "disk_full"
+
+
+def test_a_reader_that_stops_early_leaves_no_process(tmp_path):
+    pidfile = tmp_path / "pid"
+    argv = ["sh", "-c", f"echo $$ > {pidfile}; yes abc"]
+    frames = ffmpeg.read_frames(argv, frame_bytes=4, timeout=30)
+    assert next(frames) == b"abc\n"
+    frames.close()  # the consumer is done (a lost point): ffmpeg must not decode on
+    assert not alive(int(pidfile.read_text()))
+
+
+def test_reading_and_writing_frames_time_out(tmp_path):
+    with pytest.raises(ffmpeg.ProcessTimeout):
+        list(ffmpeg.read_frames(["sh", "-c", "sleep 60"], frame_bytes=4, timeout=1))
+
+    def endless():
+        while True:
+            yield b"x" * 65536
+
+    with pytest.raises(ffmpeg.ProcessTimeout):
+        ffmpeg.write_frames(["sh", "-c", "sleep 60"], endless(), timeout=1)
+
+
+def test_writing_frames_to_a_failing_process_reports_it():
+    with pytest.raises(ffmpeg.MediaError) as raised:
+        ffmpeg.write_frames(["sh", "-c", "echo bad >&2; exit 2"], iter([b"x"] * 1000), timeout=5)
+    assert raised.value.code == "corrupt_media" and "bad" in raised.value.log_tail
