@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -14,6 +15,55 @@ from annotations import comments, services
 from annotations.models import Annotation, AnnotationType, Comment
 from videos.models import Video
 from videos.storage import media_url
+
+
+class ModerationActions(admin.ModelAdmin):
+    """Hide, unhide and delete through the app's services (an annotation's audio files, a
+    comment's replies and notifications go with it), one by one and logged; Django's bulk
+    delete, which would skip the services, is taken away. Subclasses say how to hide and
+    delete one item (`_hide`, `_delete`) and what the items are called (`noun`)."""
+
+    noun = "item"
+
+    def _hide(self, obj: Any, hidden: bool) -> None:
+        raise NotImplementedError
+
+    def _delete(self, obj: Any) -> None:
+        raise NotImplementedError
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self._delete(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self._delete(obj)
+
+    def _set_hidden(self, request: HttpRequest, queryset: QuerySet[Any], *, hidden: bool) -> None:
+        done, verb = ("Hidden.", "Hid") if hidden else ("Unhidden.", "Unhid")
+        for obj in queryset:
+            self._hide(obj, hidden)
+            self.log_change(request, obj, done)
+        self.message_user(request, f"{verb} {len(queryset)} {self.noun}(s).", messages.SUCCESS)
+
+    @admin.action(description="Hide from everyone but staff", permissions=["change"])
+    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._set_hidden(request, queryset, hidden=True)
+
+    @admin.action(description="Unhide", permissions=["change"])
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._set_hidden(request, queryset, hidden=False)
+
+    def _delete_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        items = list(queryset)
+        self.log_deletions(request, queryset)
+        for obj in items:
+            self._delete(obj)
+        self.message_user(request, f"Deleted {len(items)} {self.noun}(s).", messages.SUCCESS)
 
 
 class AnnotationChangeList(ChangeList):
@@ -30,7 +80,8 @@ class AnnotationChangeList(ChangeList):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(ModerationActions):
+    noun = "annotation"
     list_display = [
         "kind",
         "video_link",
@@ -113,42 +164,15 @@ class AnnotationAdmin(admin.ModelAdmin):
             '<audio controls preload="none" src="{}"></audio>', media_url(annotation.audio)
         )
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # ours removes the audio files too
-        return actions
+    def _hide(self, annotation: Annotation, hidden: bool) -> None:
+        services.annotation_set_hidden(annotation=annotation, hidden=hidden)
 
-    def delete_model(self, request: HttpRequest, obj: Annotation) -> None:
-        services.annotation_delete(annotation=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
-        for annotation in queryset:
-            services.annotation_delete(annotation=annotation)
-
-    def _set_hidden(
-        self, request: HttpRequest, queryset: QuerySet[Annotation], *, hidden: bool
-    ) -> None:
-        done, verb = ("Hidden.", "Hid") if hidden else ("Unhidden.", "Unhid")
-        for annotation in queryset:
-            services.annotation_set_hidden(annotation=annotation, hidden=hidden)
-            self.log_change(request, annotation, done)
-        self.message_user(request, f"{verb} {len(queryset)} annotation(s).", messages.SUCCESS)
-
-    @admin.action(description="Hide from everyone but staff", permissions=["change"])
-    def hide(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
-        self._set_hidden(request, queryset, hidden=True)
-
-    @admin.action(description="Unhide", permissions=["change"])
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
-        self._set_hidden(request, queryset, hidden=False)
+    def _delete(self, annotation: Annotation) -> None:
+        services.annotation_delete(annotation=annotation)
 
     @admin.action(description="Delete, with the audio files", permissions=["delete"])
     def delete_annotations(self, request: HttpRequest, queryset: QuerySet[Annotation]) -> None:
-        items = list(queryset)
-        self.log_deletions(request, queryset)
-        for annotation in items:
-            services.annotation_delete(annotation=annotation)
-        self.message_user(request, f"Deleted {len(items)} annotation(s).", messages.SUCCESS)
+        self._delete_selected(request, queryset)
 
 
 class CommentChangeList(AnnotationChangeList):
@@ -156,7 +180,8 @@ class CommentChangeList(AnnotationChangeList):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ModerationActions):
+    noun = "comment"
     list_display = ["excerpt", "video_link", "author", "at", "reply", "resolved", "hidden"]
     list_display_links = ["excerpt"]
     list_filter = ["hidden", "resolved"]
@@ -209,41 +234,13 @@ class CommentAdmin(admin.ModelAdmin):
         except ValueError:
             return super().get_search_results(request, queryset, search_term)
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # ours takes the replies and notifications too
-        return actions
+    def _hide(self, comment: Comment, hidden: bool) -> None:
+        comments.comment_set_hidden(comment=comment, hidden=hidden)
 
-    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
-        comments.comment_delete(comment=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        for comment in queryset:
-            if Comment.objects.filter(pk=comment.pk).exists():  # a thread may have taken it
-                comments.comment_delete(comment=comment)
-
-    def _set_hidden(
-        self, request: HttpRequest, queryset: QuerySet[Comment], *, hidden: bool
-    ) -> None:
-        done, verb = ("Hidden.", "Hid") if hidden else ("Unhidden.", "Unhid")
-        for comment in queryset:
-            comments.comment_set_hidden(comment=comment, hidden=hidden)
-            self.log_change(request, comment, done)
-        self.message_user(request, f"{verb} {len(queryset)} comment(s).", messages.SUCCESS)
-
-    @admin.action(description="Hide from everyone but staff", permissions=["change"])
-    def hide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._set_hidden(request, queryset, hidden=True)
-
-    @admin.action(description="Unhide", permissions=["change"])
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._set_hidden(request, queryset, hidden=False)
+    def _delete(self, comment: Comment) -> None:
+        if Comment.objects.filter(pk=comment.pk).exists():  # its thread may have taken it
+            comments.comment_delete(comment=comment)
 
     @admin.action(description="Delete, with replies", permissions=["delete"])
     def delete_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        items = list(queryset)
-        self.log_deletions(request, queryset)
-        for comment in items:
-            if Comment.objects.filter(pk=comment.pk).exists():
-                comments.comment_delete(comment=comment)
-        self.message_user(request, f"Deleted {len(items)} comment(s).", messages.SUCCESS)
+        self._delete_selected(request, queryset)
