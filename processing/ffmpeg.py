@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -361,7 +361,9 @@ def _piped(argv: Sequence[str], *, timeout: float, feed: bool) -> Iterator[subpr
         raise _failure(argv, process.returncode, tail)
 
 
-def read_frames(argv: Sequence[str], *, frame_bytes: int, timeout: float) -> Iterator[bytes]:
+def read_frames(
+    argv: Sequence[str], *, frame_bytes: int, timeout: float
+) -> Generator[bytes, None, None]:
     """Run an ffmpeg argv that writes raw frames to stdout (`pipe:1`) and yield them one at a
     time, `frame_bytes` each, while they decode: nothing lands on disk and nothing is decoded
     twice (see _piped for the process rules)."""
