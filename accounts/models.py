@@ -39,7 +39,7 @@ class User(AbstractUser):
 
 
 class NotificationKind(models.TextChoices):
-    SHARE = "share", "A video was shared with you"
+    SHARE = "share", "A video or comparison was shared with you"
     COMMENT = "comment", "A comment on your video"
     REPLY = "reply", "A reply on your video or thread"
     MENTION = "mention", "You were mentioned"
@@ -61,6 +61,10 @@ class Notification(models.Model):
     actor_username = models.CharField(max_length=150, blank=True)
     video = models.ForeignKey(
         "videos.Video", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A comparison shared with you (its videos are not: the link leads to the comparison page).
+    comparison = models.ForeignKey(
+        "videos.Comparison", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     comment_id = models.UUIDField(null=True, blank=True, db_index=True)
     timestamp = models.FloatField(null=True, blank=True)

@@ -2,7 +2,8 @@
 what each person wants by email (the mails themselves are accounts.mail, sent by the sweeper).
 
 A notification is pushed live to its recipient's own channel (/ws/me/, accounts.consumers) after
-the write commits. Nobody hears about their own doing, nor about a video they may not view.
+the write commits. Nobody hears about their own doing, nor about a video (or comparison) they
+may not view.
 """
 
 import logging
@@ -74,12 +75,25 @@ def _may_view(user: User, video: Video) -> bool:
     return current is not None and can_view(user, current)
 
 
+def _may_view_comparison(user: User, comparison: Any) -> bool:
+    """Asked afresh, as for videos (the share may have just been made)."""
+    from videos.errors import ComparisonNotFound
+    from videos.selectors import comparison_get
+
+    try:
+        comparison_get(user=user, comparison_id=comparison.pk)
+    except ComparisonNotFound:
+        return False
+    return True
+
+
 def notify(
     *,
     recipient: User,
     kind: NotificationKind,
     actor: User | None = None,
     video: Video | None = None,
+    comparison: Any = None,
     comment: Any = None,
     timestamp: float | None = None,
     text: str = "",
@@ -90,6 +104,8 @@ def notify(
     if not recipient.is_active or (actor is not None and actor.pk == recipient.pk):
         return None
     if video is not None and not _may_view(recipient, video):
+        return None
+    if comparison is not None and not _may_view_comparison(recipient, comparison):
         return None
     if comment is not None:
         text = text or comment.text
@@ -117,6 +133,7 @@ def notify(
         actor=actor,
         actor_username=actor.username if actor else "",
         video=video,
+        comparison=comparison,
         comment_id=getattr(comment, "pk", None),
         timestamp=timestamp,
         text=_summary(kind, text),

@@ -3,8 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import Notification, User
-from videos.models import Video, VideoShare
-from videos.permissions import visible_videos_q
+from videos.models import Comparison, Video, VideoShare
+from videos.permissions import visible_comparisons_q, visible_videos_q
 
 
 def user_by_username(*, username: str, active: bool = False) -> User | None:
@@ -20,13 +20,16 @@ def _inbox(user: User) -> QuerySet[Notification]:
     """The user's notifications about nothing in particular or about videos they may still see
     (a share revoked or a video hidden takes its notifications out of the inbox)."""
     visible = Video.objects.filter(visible_videos_q(user)).values("pk")
-    return Notification.objects.filter(recipient=user).filter(
-        Q(video__isnull=True) | Q(video__in=visible)
+    comparisons = Comparison.objects.filter(visible_comparisons_q(user)).values("pk")
+    return (
+        Notification.objects.filter(recipient=user)
+        .filter(Q(video__isnull=True) | Q(video__in=visible))
+        .filter(Q(comparison__isnull=True) | Q(comparison__in=comparisons))
     )
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
-    return _inbox(user).select_related("video").order_by("-updated_at", "-pk")
+    return _inbox(user).select_related("video", "comparison").order_by("-updated_at", "-pk")
 
 
 def notification_unread_count(*, user: User) -> int:

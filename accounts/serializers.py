@@ -8,7 +8,10 @@ from accounts.models import Notification, NotificationKind
 
 
 def notification_path(notification: Notification) -> str:
-    """Where the notification leads: the studio at its moment (and comment), or the library."""
+    """Where the notification leads: the studio at its moment (and comment), the comparison
+    page, or the library."""
+    if notification.comparison_id is not None:
+        return f"/compare/{notification.comparison_id}"
     if notification.video_id is None:
         return "/"
     query = []
@@ -27,7 +30,12 @@ def clock(seconds: float) -> str:
 def notification_sentence(notification: Notification) -> str:
     """What happened, in words (plain text: pages and mails escape it themselves)."""
     who = notification.actor_username or "Someone"
-    title = f"“{notification.video.title}”" if notification.video is not None else "a video"
+    if notification.comparison is not None:
+        title = f"the comparison “{notification.comparison.title}”"
+    elif notification.video is not None:
+        title = f"“{notification.video.title}”"
+    else:
+        title = "a video"
     at = f" at {clock(notification.timestamp)}" if notification.timestamp is not None else ""
     said = f": {notification.text}" if notification.text else ""
     match notification.kind:
@@ -56,6 +64,7 @@ def notification_sentence(notification: Notification) -> str:
 class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
     actor = serializers.SerializerMethodField()
     video = serializers.SerializerMethodField()
+    comparison = serializers.SerializerMethodField()
     read = serializers.SerializerMethodField()
     link = serializers.SerializerMethodField()
     sentence = serializers.SerializerMethodField()
@@ -67,6 +76,7 @@ class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
             "kind",
             "actor",
             "video",
+            "comparison",
             "comment_id",
             "timestamp",
             "text",
@@ -87,6 +97,11 @@ class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
         if notification.video is None:
             return None
         return {"id": str(notification.video.pk), "title": notification.video.title}
+
+    def get_comparison(self, notification: Notification) -> dict[str, Any] | None:
+        if notification.comparison is None:
+            return None
+        return {"id": str(notification.comparison.pk), "title": notification.comparison.title}
 
     def get_read(self, notification: Notification) -> bool:
         return notification.read_at is not None

@@ -8,12 +8,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from config.errors import ApplicationError
 from processing.models import ProcessingJob
 from videos import services
-from videos.models import SHOWN_STATE, Rendition, Video, VideoStatus
+from videos.models import SHOWN_STATE, Comparison, ComparisonShare, Rendition, Video, VideoStatus
 from videos.storage import media_url
 
 
@@ -233,3 +234,90 @@ class VideoAdmin(admin.ModelAdmin):
             # A title starting with = + - @ would be a formula in a spreadsheet: defuse it.
             writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
         return response
+
+
+class ComparisonShareInline(admin.TabularInline):
+    model = ComparisonShare
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("user", "permission", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(admin.ModelAdmin):
+    """Comparisons are the owner's arrangement of two videos: staff look, open the page and
+    delete (through the service, so pane drawings and exports go too); nothing else to edit."""
+
+    list_display = ["title", "owner", "left", "right", "layout", "created_at"]
+    list_filter = ["layout", "created_at"]
+    search_fields = ["title", "owner__username", "=id", "=left_video__id", "=right_video__id"]
+    list_select_related = ["owner", "left_video", "right_video"]
+    date_hierarchy = "created_at"
+    inlines = [ComparisonShareInline]
+    actions = ["delete_comparisons"]
+    readonly_fields = [
+        "page",
+        "id",
+        "title",
+        "owner",
+        "left",
+        "left_sync",
+        "left_mirror",
+        "right",
+        "right_sync",
+        "right_mirror",
+        "layout",
+        "overlay_opacity",
+        "overlay_swapped",
+        "created_at",
+        "updated_at",
+    ]
+    fields = list(readonly_fields)
+
+    def _video_link(self, video: Video) -> str:
+        url = reverse("admin:videos_video_change", args=[video.pk])
+        return format_html('<a href="{}">{}</a> ({})', url, video.title, video.get_status_display())
+
+    @admin.display(description="left video", ordering="left_video__title")
+    def left(self, comparison: Comparison) -> str:
+        return self._video_link(comparison.left_video)
+
+    @admin.display(description="right video", ordering="right_video__title")
+    def right(self, comparison: Comparison) -> str:
+        return self._video_link(comparison.right_video)
+
+    @admin.display(description="page")
+    def page(self, comparison: Comparison) -> str:
+        return format_html('<a href="/compare/{}">Open the comparison page</a>', comparison.pk)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made from two videos by their viewers, in the API or the pages
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # ours removes drawings and exports too
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Comparison) -> None:
+        services.comparison_delete(comparison=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comparison]) -> None:
+        for comparison in queryset:
+            services.comparison_delete(comparison=comparison)
+
+    @admin.action(description="Delete, with its drawings and exports", permissions=["delete"])
+    def delete_comparisons(self, request: HttpRequest, queryset: QuerySet[Comparison]) -> None:
+        self.log_deletions(request, queryset)
+        count = 0
+        for comparison in queryset:
+            services.comparison_delete(comparison=comparison)
+            count += 1
+        self.message_user(
+            request, f"Deleted {count} comparison(s) with their drawings.", messages.SUCCESS
+        )

@@ -329,7 +329,10 @@ class ComparisonViewSet(viewsets.GenericViewSet):
         if user is None:
             raise ApplicationError(errors={"username": ["No such user."]})
         share = services.comparison_share(
-            comparison=comparison, user=user, permission=serializer.validated_data["permission"]
+            comparison=comparison,
+            user=user,
+            permission=serializer.validated_data["permission"],
+            by=cast(User, request.user),
         )
         body = {"username": user.username, "permission": share.permission}
         return Response(body, status=status.HTTP_201_CREATED)

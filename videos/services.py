@@ -661,7 +661,7 @@ COMPARISON_DELETE_HOOKS: list[Any] = []
 
 @transaction.atomic
 def comparison_share(
-    *, comparison: Comparison, user: User, permission: SharePermission
+    *, comparison: Comparison, user: User, permission: SharePermission, by: User | None = None
 ) -> ComparisonShare:
     """Sharing a comparison does not share its videos: the user sees it only while they may
     view both."""
@@ -673,10 +673,12 @@ def comparison_share(
         raise ApplicationError(
             errors={"permission": ["Only coaches and staff can be given annotate."]}
         )
-    share, _ = ComparisonShare.objects.update_or_create(
+    share, created = ComparisonShare.objects.update_or_create(
         comparison=comparison, user=user, defaults={"permission": permission}
     )
     publish_access_check(user_id=user.pk)  # lowered to view: their sockets stop annotating
+    if created:  # told only if they may see it (both videos), like a video share
+        notify(recipient=user, kind=NotificationKind.SHARE, actor=by, comparison=comparison)
     return share
 
 

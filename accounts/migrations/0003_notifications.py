@@ -5,26 +5,14 @@ import uuid
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from accounts.roles import COMMENT_STAFF_PERMISSIONS
+from accounts.roles import COMMENT_STAFF_PERMISSIONS, grant_in_migration
 
 
 def grant_comment_moderation(apps, schema_editor):
     """Staff hide and delete comments in the admin, as they do annotations."""
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    staff, _ = Group.objects.get_or_create(name="staff")
-    for dotted in COMMENT_STAFF_PERMISSIONS:
-        app_label, codename = dotted.split(".")
-        staff.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    grant_in_migration(apps, "staff", COMMENT_STAFF_PERMISSIONS)
 
 
 class Migration(migrations.Migration):

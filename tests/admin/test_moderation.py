@@ -174,3 +174,57 @@ def test_assign_role_and_deactivate(moderation):
         "/api/v1/auth/token/refresh", {"refresh": refresh["refresh"]}, format="json"
     )
     assert again.status_code == 401
+
+
+def test_comparisons_listed_opened_and_deleted_with_their_drawings(moderation):
+    client, _staff, owner, coach, video = moderation
+    other = make_video(owner, title="Model lift", duration=10, fps=30, width=640, height=360)
+    VideoShare.objects.create(video=other, user=coach, permission="annotate")
+    api = bearer(APIClient(), owner)
+    created = api.post(
+        "/api/v1/comparisons",
+        {
+            "title": "Week 1 vs model",
+            "left": {"video_id": str(video.pk), "sync": 1.0},
+            "right": {"video_id": str(other.pk), "sync": 2.0},
+            "layout": "side_by_side",
+        },
+        format="json",
+    ).json()
+    drawn = api.post(
+        "/api/v1/annotations/drawing",
+        {
+            "video_id": str(video.pk),
+            "comparison_id": created["id"],
+            "side": "left",
+            "timestamp": 1.0,
+            "drawing_data": {
+                "tool_type": "line",
+                "points": [[0.1, 0.1], [0.5, 0.5]],
+                "color": "#FF0000",
+                "width": 4,
+            },
+        },
+        format="json",
+    )
+    assert drawn.status_code == 201, drawn.content
+    listing = client.get("/admin/videos/comparison/?q=week")
+    assert listing.status_code == 200 and "Week 1 vs model" in listing.content.decode()
+    detail = client.get(f"/admin/videos/comparison/{created['id']}/change/").content.decode()
+    assert f"/compare/{created['id']}" in detail and "Model lift" in detail
+    # Nothing to add or edit: a comparison is its owner's arrangement.
+    assert client.get("/admin/videos/comparison/add/").status_code == 403
+    assert 'name="title"' not in detail
+    response = client.post(
+        "/admin/videos/comparison/",
+        {"action": "delete_comparisons", "_selected_action": [created["id"]]},
+    )
+    assert response.status_code == 302
+    assert api.get(f"/api/v1/comparisons/{created['id']}").status_code == 404
+    assert not Annotation.objects.filter(pk=drawn.json()["id"]).exists()
+    assert Video.objects.filter(pk=video.pk).exists()  # the videos stay
+
+
+def test_comparisons_are_staff_only_in_the_admin(client, db):
+    client.force_login(make_user("coach2", role="coach"))
+    assert client.get("/admin/videos/comparison/").status_code in (302, 403)

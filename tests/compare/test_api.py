@@ -253,3 +253,34 @@ def test_annotate_share_only_for_coaches_and_unshare(comparison, comparing):
 def test_not_a_uuid_is_404(comparing):
     users, _, _ = comparing
     assert api(users, "owner").get(f"{URL}/123").status_code == 404
+
+
+def test_sharing_a_comparison_tells_the_person_only_when_they_may_see_it(comparison, comparing):
+    users, _left, right = comparing
+    owner = api(users, "owner")
+    shared = owner.post(
+        f"{URL}/{comparison.pk}/shares",
+        {"username": "coach_v", "permission": "view"},
+        format="json",
+    )
+    assert shared.status_code == 201
+    [item] = api(users, "coach_v").get("/api/v1/notifications").json()["results"]
+    assert item["kind"] == "share"
+    assert item["actor"]["username"] == "owner"
+    assert item["comparison"] == {"id": str(comparison.pk), "title": comparison.title}
+    assert item["link"] == f"/compare/{comparison.pk}"
+    assert item["sentence"] == f"owner shared the comparison “{comparison.title}” with you"
+    # Shared again: not news. Shared with someone who sees only one video: nobody to tell yet.
+    owner.post(
+        f"{URL}/{comparison.pk}/shares",
+        {"username": "coach_v", "permission": "view"},
+        format="json",
+    )
+    assert api(users, "coach_v").get("/api/v1/notifications").json()["count"] == 1
+    owner.post(
+        f"{URL}/{comparison.pk}/shares", {"username": "half", "permission": "view"}, format="json"
+    )
+    assert api(users, "half").get("/api/v1/notifications").json()["count"] == 0
+    # Losing one of the videos takes the notification out of the inbox with the comparison.
+    owner.delete(f"/api/v1/videos/{right.pk}/shares/coach_v")
+    assert api(users, "coach_v").get("/api/v1/notifications").json()["count"] == 0
