@@ -1,12 +1,14 @@
 """Token, logout and user endpoints as viewsets. Thin: validate, call a service, render."""
 
+import uuid
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
@@ -20,14 +22,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import invites, notifications, selectors, services
 from accounts.errors import AccountErrorCode
-from accounts.models import Notification, NotificationKind, Role, User
+from accounts.models import Invite, Notification, NotificationKind, Role, User
 from accounts.permissions import IsStaffRole, may_create_role
 from accounts.serializers import NotificationOutputSerializer
-from config.errors import ApplicationError, PermissionDenied
+from config.api import UUID_PATTERN
+from config.errors import ApplicationError, NotFound, PermissionDenied
 from config.fields import StrictIntegerField, StrictUUIDField
 from config.ratelimit import client_ip, enforce_rate_limit
 from config.schema import ERRORS_PUBLIC, ERRORS_READ, error_responses
 from videos.errors import VideoNotFound
+from videos.models import Video
 from videos.permissions import can_edit
 from videos.selectors import video_get
 
@@ -318,11 +322,76 @@ class InviteInputSerializer(serializers.Serializer):
 INVITE_ANSWER = "If this address can receive mail, an invitation is on its way."
 
 
+class InviteListQuerySerializer(serializers.Serializer):
+    video_id = StrictUUIDField()
+
+
+class InviteOutputSerializer(serializers.ModelSerializer[Invite]):
+    state = serializers.ChoiceField(choices=["open", "used", "revoked", "expired"], read_only=True)
+    inviter = serializers.CharField(source="inviter.username", read_only=True)
+    used_by = serializers.CharField(source="used_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Invite
+        fields = [
+            "id",
+            "email",
+            "permission",
+            "state",
+            "inviter",
+            "created_at",
+            "expires_at",
+            "used_at",
+            "used_by",
+            "revoked_at",
+        ]
+
+
 class InviteViewSet(viewsets.ViewSet):
     """/api/v1/invites: invite someone to a video by email (its owner or staff). The answer is
-    the same whether or not the address belongs to an account."""
+    the same whether or not the address belongs to an account. The owner and staff list a
+    video's invitations and take back one nobody used yet."""
 
     permission_classes = [IsAuthenticated]
+    lookup_value_regex = UUID_PATTERN
+
+    def _editable_video(self, video_id: uuid.UUID | str, field: str | None = None) -> Video:
+        user = cast(User, self.request.user)
+        try:
+            video = video_get(user=user, video_id=video_id)
+        except VideoNotFound:
+            if field:
+                raise ApplicationError(errors={field: ["No such video."]}) from None
+            raise
+        if not can_edit(user, video):
+            raise PermissionDenied("Only the video's owner or staff may invite people to it.")
+        return video
+
+    @extend_schema(
+        parameters=[InviteListQuerySerializer],
+        responses={200: InviteOutputSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def list(self, request: Request) -> Response:
+        query = InviteListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        video = self._editable_video(query.validated_data["video_id"], field="video_id")
+        found = selectors.invites_of_video(video=video)
+        return Response(InviteOutputSerializer(found, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={204: None, **error_responses(401, 403, 404, 409)},
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        invite = selectors.invite_get(invite_id=pk)
+        if invite is None:
+            raise NotFound("No such invitation.")
+        try:
+            self._editable_video(invite.video_id)
+        except VideoNotFound:
+            raise NotFound("No such invitation.") from None
+        invites.invite_revoke(invite=invite)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=InviteInputSerializer,
@@ -339,12 +408,7 @@ class InviteViewSet(viewsets.ViewSet):
         serializer = InviteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         email = serializer.validated_data["email"]
-        try:
-            video = video_get(user=user, video_id=serializer.validated_data["video_id"])
-        except VideoNotFound:
-            raise ApplicationError(errors={"video_id": ["No such video."]}) from None
-        if not can_edit(user, video):
-            raise PermissionDenied("Only the video's owner or staff may invite people to it.")
+        video = self._editable_video(serializer.validated_data["video_id"], field="video_id")
         enforce_rate_limit(
             request, group="invite-address", key=email.lower(), rate=settings.INVITE_RATE_LIMIT
         )

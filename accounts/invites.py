@@ -1,10 +1,11 @@
 """Inviting someone to a video by email: every write to invitations.
 
 The link is signed and names the invitation; the row says whether it is still open (unused, not
-expired), so a link works once. Using it is a conditional update (claimed once even when opened
-twice at the same moment). Emails are not unique, so the address never selects an account: the
-link makes a new athlete account with that address, or, opened while signed in, gives the share
-to whoever is signed in. Asking to invite answers the same whether the address has an account.
+taken back, not expired), so a link works once. Using it is a conditional update (claimed once
+even when opened twice at the same moment). Emails are not unique, so the address never selects
+an account: the link makes a new athlete account with that address, or, opened while signed in,
+gives the share to whoever is signed in. Asking to invite answers the same whether the address
+has an account.
 """
 
 import logging
@@ -15,13 +16,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import mail
 from accounts.models import Invite, Role, User
 from accounts.services import user_create
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from videos.models import SharePermission, Video
 
 logger = logging.getLogger(__name__)
@@ -68,20 +70,28 @@ def invite_open(token: str) -> Invite | None:
         invite_id = signing.loads(token, salt=INVITE_SALT)
     except signing.BadSignature:
         return None
-    invite = (
-        Invite.objects.select_related("video", "inviter")
-        .filter(pk=invite_id, used_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
-    return invite
+    return Invite.objects.select_related("video", "inviter").filter(_open(), pk=invite_id).first()
+
+
+def _open() -> Q:
+    return Q(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 def _claim(invite: Invite, user: User) -> None:
-    claimed = Invite.objects.filter(
-        pk=invite.pk, used_at__isnull=True, expires_at__gt=timezone.now()
-    ).update(used_at=timezone.now(), used_by=user)
+    claimed = Invite.objects.filter(_open(), pk=invite.pk).update(
+        used_at=timezone.now(), used_by=user
+    )
     if not claimed:
-        raise ApplicationError("This invitation was used already, or it expired.")
+        raise ApplicationError("This invitation was used already, taken back, or it expired.")
+
+
+def invite_revoke(*, invite: Invite) -> None:
+    """Take back an invitation nobody used yet: its link stops working at once (a conditional
+    update: racing someone opening it, one of the two wins)."""
+    revoked = Invite.objects.filter(_open(), pk=invite.pk).update(revoked_at=timezone.now())
+    if not revoked:
+        invite.refresh_from_db()
+        raise Conflict(f"This invitation is {invite.state} already; there is nothing to take back.")
 
 
 def _share(invite: Invite, user: User) -> None:

@@ -106,6 +106,9 @@ class NotificationPreference(models.Model):
         return f"preferences of {self.user_id}"
 
 
+INVITE_STATES = [("open", "open"), ("used", "used"), ("revoked", "revoked"), ("expired", "expired")]
+
+
 class Invite(models.Model):
     """An invitation by email to a video: a signed, expiring, single-use link. The address never
     selects an account (addresses are not unique): the link makes a new athlete account, or,
@@ -122,6 +125,20 @@ class Invite(models.Model):
     used_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Taken back by the video's owner or staff before anyone used it: the link stops working.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["video", "-created_at"], name="invite_by_video")]
 
     def __str__(self) -> str:
-        return f"invite to {self.video_id} ({'used' if self.used_at else 'open'})"
+        return f"invite to {self.video_id} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        """open, used, revoked or expired (as of now)."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "open"

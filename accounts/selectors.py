@@ -1,8 +1,9 @@
 """Every read of accounts that is more than `request.user`."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 
-from accounts.models import Notification, User
+from accounts.models import Invite, Notification, User
 from videos.models import Comparison, Video, VideoShare
 from videos.permissions import visible_comparisons_q, visible_videos_q
 
@@ -45,3 +46,19 @@ def user_search(*, user: User, q: str, limit: int = 10) -> list[User]:
         shared_by = VideoShare.objects.filter(user=user).values("video__owner_id")
         people = people.filter(Q(pk__in=shared_with) | Q(pk__in=shared_by))
     return list(people.prefetch_related("groups").order_by("username")[:limit])
+
+
+def invites_of_video(*, video: Video) -> QuerySet[Invite]:
+    """Every invitation to the video, newest first (for its owner and staff)."""
+    return (
+        Invite.objects.filter(video=video)
+        .select_related("inviter", "used_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invite_get(*, invite_id: str) -> Invite | None:
+    try:
+        return Invite.objects.select_related("video", "inviter").get(pk=invite_id)
+    except (Invite.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        return None

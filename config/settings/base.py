@@ -279,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "InviteStateEnum": "accounts.models.INVITE_STATES",
+        "StateEnum": "processing.models.JobState",  # its name before invitations had a state
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.uuid_path_parameters",

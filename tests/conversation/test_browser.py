@@ -84,6 +84,14 @@ def test_the_share_dialog_suggests_people_and_invites_by_email(open_page, studio
     expect(dialog.get_by_role("alert")).to_contain_text("an invitation is on its way")
     assert Invite.objects.get().email == "friend@example.com"
     assert [m["To"] for m in smtp.messages] == ["friend@example.com"]
+    # Waiting in the dialog until used; taken back, its link stops working.
+    waiting = dialog.get_by_role("list", name="Invitations not used yet").get_by_role("listitem")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("friend@example.com")
+    waiting.get_by_role("button", name="Take back").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("was taken back")
+    expect(waiting).to_have_count(0)
+    assert Invite.objects.get().state == "revoked"
 
 
 def test_a_comment_about_the_selected_drawing_jumps_to_it(open_page, studio_video):  # noqa: F811

@@ -162,3 +162,65 @@ def test_a_bad_username_or_password_keeps_the_invite_open(
     assert browser.post(link, {"username": "okname", "password": "1"}).status_code == 400
     assert Invite.objects.get().used_at is None
     assert browser.post(link, {"username": "okname", "password": PASSWORD}).status_code == 302
+
+
+def invites_of(user, video):
+    return bearer(APIClient(), user).get("/api/v1/invites", {"video_id": str(video.pk)})
+
+
+def test_the_owner_lists_invites_and_takes_one_back(
+    coaching, smtp, django_capture_on_commit_callbacks
+):
+    users, video = coaching
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(users["owner"], video, email="first@example.com")
+        invite(users["staff"], video, email="second@example.com")
+    second_link = invite_link(smtp)
+    listed = invites_of(users["owner"], video)
+    assert listed.status_code == 200
+    assert [(i["email"], i["state"], i["inviter"]) for i in listed.json()] == [
+        ("second@example.com", "open", "mod"),
+        ("first@example.com", "open", "coach_o"),
+    ]
+    second = listed.json()[0]["id"]
+    owner = bearer(APIClient(), users["owner"])
+    assert owner.delete(f"/api/v1/invites/{second}").status_code == 204
+    assert invites_of(users["staff"], video).json()[0]["state"] == "revoked"
+    # The link no longer works; taking it back twice says why.
+    assert Client().post(second_link, {"username": "late", "password": PASSWORD}).status_code == 400
+    assert not User.objects.filter(username="late").exists()
+    again = owner.delete(f"/api/v1/invites/{second}")
+    assert again.status_code == 409 and "revoked" in again.json()["detail"]
+
+
+def test_a_used_invite_cannot_be_taken_back_and_shows_who_used_it(
+    coaching, smtp, django_capture_on_commit_callbacks
+):
+    users, video = coaching
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(users["owner"], video)
+    Client().post(invite_link(smtp), {"username": "newbie", "password": PASSWORD})
+    [used] = invites_of(users["owner"], video).json()
+    assert used["state"] == "used" and used["used_by"] == "newbie"
+    taken = bearer(APIClient(), users["owner"]).delete(f"/api/v1/invites/{used['id']}")
+    assert taken.status_code == 409
+    assert VideoShare.objects.filter(video=video, user__username="newbie").exists()
+
+
+def test_only_the_owner_and_staff_see_or_revoke_invites(coaching, smtp):
+    users, video = coaching
+    invite(users["owner"], video)
+    invite_id = Invite.objects.get().pk
+    assert invites_of(users["athlete"], video).status_code == 403  # may view, not share
+    assert invites_of(users["coach"], video).status_code == 403
+    assert invites_of(users["stranger"], video).status_code == 400  # "no such video"
+    assert bearer(APIClient(), users["stranger"]).get("/api/v1/invites").status_code == 400
+    for name, code in (("athlete", 403), ("coach", 403), ("stranger", 404)):
+        client = bearer(APIClient(), users[name])
+        assert client.delete(f"/api/v1/invites/{invite_id}").status_code == code
+    assert bearer(APIClient(), users["owner"]).delete("/api/v1/invites/nope").status_code == 404
+    assert Invite.objects.get().state == "open"
+    assert (
+        bearer(APIClient(), users["staff"]).delete(f"/api/v1/invites/{invite_id}").status_code
+        == 204
+    )

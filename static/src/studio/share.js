@@ -2,7 +2,7 @@
 // adding a person by username, and removing one.
 import { api, ApiError, el } from "../lib/page.js";
 import { $, page } from "./dom.js";
-import { setupPeople } from "./people.js";
+import { drawInvites, setupPeople } from "./people.js";
 import { state } from "./state.js";
 
 async function reloadVideo() {
@@ -62,6 +62,7 @@ export function setupShare() {
   $("share-open").addEventListener("click", () => {
     shareMessage.textContent = "";
     drawShares(list, shareMessage);
+    drawInvites(shareMessage);
     dialog.showModal();
   });
   $("share-close").addEventListener("click", () => dialog.close());
