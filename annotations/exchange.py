@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from annotations.comments import comments_import
+from annotations.drawing import measure_errors
 from annotations.models import COMMENT_MAX_CHARS, Annotation, Comment
 from annotations.serializers import DrawingDataSerializer
 from annotations.services import annotation_create_drawing
@@ -101,6 +102,13 @@ class ImportedDrawingSerializer(serializers.Serializer):
     timestamp = StrictFloatField(min_value=0)
     duration = StrictFloatField(min_value=0.04, max_value=3600, default=3.0)
     drawing_data = DrawingDataSerializer()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The rules that depend on how long it stays (timer splits), as when drawn in the API.
+        errors = measure_errors(attrs["drawing_data"], attrs["duration"])
+        if errors:
+            raise serializers.ValidationError({"drawing_data": errors})
+        return attrs
 
 
 class ImportedCommentSerializer(serializers.Serializer):
