@@ -106,3 +106,18 @@ def test_overlapping_markers_are_grouped_and_each_reachable(open_page, coaching)
     assert centre == pytest.approx(track["x"] + 0.75 * track["width"], abs=2)  # under its time
     single.click()
     page.wait_for_function("() => Math.abs(studio.player.currentTime - 75.5 / 25) < 0.005")
+
+
+def test_a_letter_picks_each_tool_the_measuring_ones_too(open_page, coaching):
+    page = open_studio(open_page, coaching["coach"], coaching["video"])
+    page.locator("#track").focus()
+    page.keyboard.press("Escape")
+    page.locator("body").click(position={"x": 1, "y": 1})  # focus out of any field
+    letters = {"s": "select", "p": "pen", "n": "line", "g": "angle", "t": "text"}
+    letters |= {"c": "calibration", "d": "distance", "i": "timer", "x": "track"}
+    for letter, tool in letters.items():
+        page.keyboard.press(letter)
+        expect(page.locator(f'.tool[data-tool="{tool}"]')).to_have_attribute("aria-pressed", "true")
+    # The measuring tools show their own options.
+    page.keyboard.press("c")
+    expect(page.get_by_label("Known length (m)")).to_be_visible()

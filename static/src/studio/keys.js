@@ -1,12 +1,26 @@
 // Keyboard shortcuts: space plays, , and . step a frame, J K L shuttle, [ and ] change speed,
 // f fullscreen,
-// Ctrl/Cmd+Z undo, Ctrl/Cmd+Shift+Z or Ctrl+Y redo, Delete removes the selection, and a letter per tool.
+// Ctrl/Cmd+Z undo, Ctrl/Cmd+Shift+Z or Ctrl+Y redo, Delete removes the selection, and a letter per
+// tool (the measuring ones too: C calibrate, D distance, I timer, X track).
 import { canDraw } from "./dom.js";
 import { frameStep, shuttle, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
 import { state } from "./state.js";
 import { redo, remove, setTool, undo } from "./tools.js";
 
-const TOOL_KEYS = { s: "select", p: "pen", n: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
+const TOOL_KEYS = {
+  s: "select",
+  p: "pen",
+  n: "line",
+  a: "arrow",
+  r: "rectangle",
+  e: "ellipse",
+  g: "angle",
+  t: "text",
+  c: "calibration",
+  d: "distance",
+  i: "timer",
+  x: "track",
+};
 
 function playbackKey(key) {
   if (key === "," || key === "ArrowLeft") frameStep(-1);
