@@ -358,7 +358,12 @@ def _restorable(annotation: Annotation, by: User) -> dict[str, Any]:
     fields = {name: getattr(annotation, name) for name in RESTORED_FIELDS}
     fields["video_id"] = str(fields["video_id"])
     fields["comparison_id"] = str(fields["comparison_id"]) if fields["comparison_id"] else None
-    return {"deleted_by": by.pk, "fields": fields, "drawing_data": annotation.drawing_data}
+    return {
+        "deleted_by": by.pk,
+        "fields": fields,
+        "drawing_data": annotation.drawing_data,
+        "tracking": annotation.tracking,
+    }
 
 
 def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotation:
@@ -398,7 +403,13 @@ def annotation_restore(*, annotation_id: uuid.UUID | str, user: User) -> Annotat
         **{**fields, "timestamp": start},
         frame=frame,
     )
-    if is_tracked(annotation.drawing_data):  # followed again: its positions went with the row
+    tracking = kept.get("tracking")
+    if tracking and tracking.get("state") not in ("queued", "running"):
+        # Followed to its end before the delete: back with its positions, nothing to redo.
+        annotation.tracking = tracking
+        annotation.save(update_fields=["tracking"])
+    elif is_tracked(annotation.drawing_data):  # stopped half-way by the delete: followed again
+        annotation.tracking = tracking  # a new revision: a job still running for the old one stops
         _tracking_start(annotation, at=annotation.timestamp, points=kept["drawing_data"]["points"])
         annotation.save(update_fields=["tracking"])
         _tracking_enqueue(annotation)

@@ -351,3 +351,28 @@ def test_a_track_whose_worker_keeps_dying_ends_failed(motion_clips, settings):
     assert (job.state, job.error_code) == (JobState.FAILED, "worker_crashed")
     result = Annotation.objects.get(pk=body["id"]).tracking or {}
     assert result["state"] == "failed" and "kept stopping" in result["error"]
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_an_undone_delete_keeps_a_finished_track_and_redoes_an_unfinished_one(motion_clips):
+    clip, motion = motion_clips["thrown"]
+    owner, video = setup_video(clip)
+    client = bearer(APIClient(), owner)
+    done = create_track(client, video, [normalised(motion.truth(0)[0])]).json()
+    tracking.run_tracking(annotation_id=done["id"])
+    found = client.get(f"/api/v1/annotations/{done['id']}").json()["tracking"]
+    assert found["state"] == "succeeded" and len(found["positions"]) > 30
+    assert client.delete(f"/api/v1/annotations/{done['id']}").status_code == 204
+    assert client.post(f"/api/v1/annotations/{done['id']}/restore").status_code == 201
+    back = client.get(f"/api/v1/annotations/{done['id']}").json()["tracking"]
+    assert back["state"] == "succeeded" and back["positions"] == found["positions"]
+    assert not ProcessingJob.objects.filter(kind=JobKind.TRACK, state=JobState.QUEUED).exists()
+
+    # Deleted while still queued: followed again, under a new revision (the old job's is stale).
+    waiting = create_track(client, video, [normalised(motion.truth(0)[0])]).json()
+    client.delete(f"/api/v1/annotations/{waiting['id']}")
+    client.post(f"/api/v1/annotations/{waiting['id']}/restore")
+    again = Annotation.objects.get(pk=waiting["id"]).tracking or {}
+    assert (again["state"], again["revision"]) == ("queued", 2)
+    tracking.run_tracking(annotation_id=waiting["id"])
+    assert (Annotation.objects.get(pk=waiting["id"]).tracking or {})["state"] == "succeeded"
