@@ -17,10 +17,10 @@ from accounts.notifications import NotificationKind
 from annotations import realtime
 from annotations.models import COMMENT_MAX_CHARS, Annotation, Comment
 from annotations.permissions import can_reply, can_start_thread
-from annotations.services import frame_rule
+from annotations.services import check_moment, frame_rule
 from config.errors import ApplicationError, PermissionDenied
 from config.text import clean_text
-from videos.models import Video, VideoStatus
+from videos.models import Video
 from videos.permissions import can_view
 
 # `@name` where a username may stand: not inside an address (a@b) or another mention. Usernames
@@ -97,12 +97,7 @@ def comment_create(
             timestamp = about.timestamp
     frame = None
     if timestamp is not None and parent is None:
-        if video.status != VideoStatus.READY:
-            raise ApplicationError(errors={"timestamp": ["The video is not ready yet."]})
-        if video.duration is not None and timestamp > video.duration + 1e-6:
-            raise ApplicationError(
-                errors={"timestamp": [f"The video is only {video.duration:.3f} s long."]}
-            )
+        check_moment(video, timestamp, field="timestamp")  # as drawings: the playable part
         frame, timestamp = frame_rule(timestamp, video.fps)
     elif parent is not None:
         frame = parent.frame

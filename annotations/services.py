@@ -45,11 +45,11 @@ def annotation_prefix(video_id: uuid.UUID | str) -> str:
     return f"videos/{video_id}/voice-overs/"
 
 
-def _check_time(video: Video, timestamp: float) -> None:
-    """Drawings go on what can be played: all of a ready video, the published part of one
-    still processing (`Video.available_seconds`)."""
+def check_moment(video: Video, timestamp: float, *, field: str = "video_id") -> None:
+    """Drawings, voice-overs and comments at a moment go on what can be played: all of a ready
+    video, the published part of one still processing (`Video.available_seconds`)."""
     if not video.playable:
-        raise ApplicationError(errors={"video_id": ["The video is not ready to annotate yet."]})
+        raise ApplicationError(errors={field: ["The video is not ready to annotate yet."]})
     if video.status != VideoStatus.READY and timestamp > video.available_seconds + 1e-6:
         raise ApplicationError(
             errors={
@@ -129,7 +129,7 @@ def annotation_create_drawing(
 ) -> Annotation:
     """A drawing on a video, or on a comparison's pane (`comparison` and `side`, with `video`
     that side's video: its own time, its own frame rate)."""
-    _check_time(video, timestamp)
+    check_moment(video, timestamp)
     annotation = _annotation_new(
         video=video,
         author=author,
@@ -175,7 +175,7 @@ def annotation_update(
             raise ApplicationError(errors=cast(Any, {"drawing_data": errors}))
     fields = ["updated_at"]
     if timestamp is not None:
-        _check_time(video, timestamp)
+        check_moment(video, timestamp)
         annotation.frame, annotation.timestamp = frame_rule(timestamp, video.fps)
         fields += ["timestamp", "frame"]
     if duration is not None:
@@ -436,7 +436,7 @@ def voice_over_create(
 ) -> Annotation:
     """Check the recording (malware, content, length), then store it: document first, file
     second, so a failed file save leaves no document behind (and never the reverse)."""
-    _check_time(video, timestamp)
+    check_moment(video, timestamp)
     if size == 0:
         raise Unprocessable("The recording is empty.", code=AnnotationErrorCode.EMPTY_FILE)
     if size > settings.VOICE_OVER_MAX_BYTES:

@@ -55,6 +55,7 @@ async function start() {
   });
   if (!isPlayable(state.video)) {
     showNotReady(state.video);
+    setupComments({ playable: false }); // the conversation need not wait for the picture
     return;
   }
   await setupQuality(layout);

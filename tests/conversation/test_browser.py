@@ -154,3 +154,27 @@ def in_thread_comment(video, author, text, **fields):
     made = []
     in_thread(lambda: made.append(comment_create(video=video, author=author, text=text, **fields)))
     return made[0]
+
+
+def test_a_video_that_cannot_play_yet_still_takes_comments_on_the_whole_video(
+    open_page,  # noqa: F811
+    studio_video,
+    page_errors,  # noqa: F811
+):
+    from videos.models import Video, VideoStatus
+
+    video, coach = studio_video["video"], studio_video["coach"]
+    Video.objects.filter(pk=video.pk).update(
+        status=VideoStatus.FAILED, status_message="The file could not be decoded."
+    )
+    page = open_page(coach)
+    page.goto(f"/videos/{video.pk}")
+    expect(page.locator("#processing")).to_be_visible()
+    form = page.locator("#comment-form")
+    expect(form.get_by_label("At the current moment")).to_have_count(0)  # no moment to point at
+    page.get_by_label("New comment").fill("Please film it again from the side")
+    form.get_by_role("button", name="Send").click()
+    expect(page.locator("#comment-list .comment")).to_have_count(1)
+    comment = Comment.objects.get()
+    assert comment.timestamp is None and comment.text == "Please film it again from the side"
+    # (page_errors fails the test if the page logged any error)

@@ -8,6 +8,7 @@ from accounts.models import Notification
 from annotations.comments import mentioned_usernames
 from annotations.models import Comment
 from tests.conftest import bearer
+from videos.models import Video, VideoStatus
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -255,3 +256,20 @@ def test_staff_hide_and_delete_comments_in_the_admin(coaching, client):
     assert not Comment.objects.exists()
     client.force_login(users["coach"])
     assert client.get("/admin/annotations/comment/").status_code == 302  # not staff: sign in
+
+
+def test_a_moment_comment_goes_on_the_part_that_can_be_played(coaching):
+    """As drawings: while a video processes, its published part takes comments at a moment;
+    before anything plays, only comments on the whole video."""
+    users, video = coaching
+    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROCESSING, progress=40)
+    early = post(users["coach"], video, text="At the start", timestamp=1.0)
+    assert early.status_code == 400 and "not ready" in str(early.json()["errors"]["timestamp"])
+    whole = post(users["coach"], video, text="Nice session overall")
+    assert whole.status_code == 201, whole.json()
+    Video.objects.filter(pk=video.pk).update(hls_master=f"videos/{video.pk}/live/master.m3u8")
+    published = post(users["coach"], video, text="Hips here", timestamp=3.0)  # 40 % of 10 s
+    assert published.status_code == 201, published.json()
+    later = post(users["coach"], video, text="Too soon", timestamp=6.0)
+    assert later.status_code == 400 and "processed so far" in str(later.json()["errors"])
+    assert Comment.objects.count() == 2

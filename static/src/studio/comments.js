@@ -247,14 +247,16 @@ function openFromLink() {
   if (Number.isFinite(time) && time >= 0) player.currentTime = frameMiddle(frameAt(time, state.fps), state.fps);
 }
 
-export async function setupComments() {
+/** The panel; before a video can be played (uploaded, scanning, failed) comments are about the
+ * whole video only (the server takes moments on the playable part, as for drawings). */
+export async function setupComments({ playable = true } = {}) {
   const panel = $("comments");
   if (!panel) return;
   if (page.can_annotate) {
     const form = postForm({
       label: "New comment",
-      placeholder: "A note for this moment… (@username to mention)",
-      withMoment: true,
+      placeholder: playable ? "A note for this moment… (@username to mention)" : "A note on this video… (@username to mention)",
+      withMoment: playable,
       onSend: async (text, { atMoment, onDrawing }) => {
         const json = { text };
         if (onDrawing) {
