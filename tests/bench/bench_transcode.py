@@ -194,15 +194,18 @@ def running_worker(log: Path) -> Iterator[subprocess.Popen[bytes]]:
         worker.wait(timeout=30)
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of the worker's processes, with their children that ended (ffmpeg, ffprobe)."""
+def tree_cpu(pid: int, *, children: bool = True) -> float:
+    """CPU seconds of the worker's processes, with their children that ended (ffmpeg, ffprobe)
+    unless `children` is false (then: the Python processes' own)."""
     total = 0.0
     for proc in process_tree(pid):
         try:
             times = proc.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system + times.children_user + times.children_system
+        total += times.user + times.system
+        if children:
+            total += times.children_user + times.children_system
     return total
 
 
@@ -227,6 +230,7 @@ class ServiceRun:
     cpu: float = 0.0
     cpu_to_playable: float | None = None  # the worker's CPU seconds until playable (load-proof)
     steps: dict[str, float] = field(default_factory=dict)  # seconds per pipeline step
+    python_cpu: float = 0.0  # of `cpu`, the worker's Python (ffmpeg and ffprobe apart)
 
 
 def step_seconds(log: Path) -> dict[str, float]:
@@ -251,7 +255,7 @@ def watch(video_pk: Any, worker_pid: int, started: float, *, until_ready: bool) 
     from videos.models import Video, VideoStatus
 
     peak_rss, playable_at, cpu_to_playable = 0, None, None
-    cpu = tree_cpu(worker_pid)
+    cpu, python_cpu = tree_cpu(worker_pid), tree_cpu(worker_pid, children=False)
     while True:
         video = Video.objects.only("status", "hls_master").get(pk=video_pk)
         now = time.perf_counter() - started
@@ -262,7 +266,9 @@ def watch(video_pk: Any, worker_pid: int, started: float, *, until_ready: bool) 
         if video.status in (VideoStatus.READY, VideoStatus.FAILED):
             time.sleep(0.2)  # the worker reaps its last ffmpeg and acknowledges
             total = tree_cpu(worker_pid) - cpu
-            return ServiceRun(now, playable_at, peak_rss, video.status, total, cpu_to_playable)
+            run = ServiceRun(now, playable_at, peak_rss, video.status, total, cpu_to_playable)
+            run.python_cpu = tree_cpu(worker_pid, children=False) - python_cpu
+            return run
         if int(now * 20) % 4 == 0:  # RSS about 5 times a second
             peak_rss = max(peak_rss, python_rss(worker_pid))
         # fine-grained until playable, then lighter (a 0.2 s poll added 0.1 s to every ready on
@@ -290,10 +296,11 @@ def run_service(clip: Path, work: Path, *, until_ready: bool = True) -> ServiceR
             size=clip.stat().st_size,
             sha256="",
         )
+        ingest = time.perf_counter() - started
         result = watch(video.pk, worker.pid, started, until_ready=until_ready)
     if until_ready:
         assert result.status == VideoStatus.READY, Video.objects.get(pk=video.pk).status_message
-    result.steps = step_seconds(log)
+    result.steps = {"ingest (this process)": ingest, **step_seconds(log)}
     return result
 
 
@@ -338,7 +345,10 @@ def print_source(result: SourceResult) -> None:
     cpu = service.cpu
     bare, bare_cpu = result.bare, result.bare_cpu
     print(f"  (b) one bare ffmpeg, same ladder : {bare:7.2f} s wall, {bare_cpu:7.2f} s CPU")
-    print(f"  (a) service, enqueue -> ready    : {ready:7.2f} s wall, {cpu:7.2f} s CPU")
+    print(
+        f"  (a) service, enqueue -> ready    : {ready:7.2f} s wall, {cpu:7.2f} s CPU"
+        f" ({service.python_cpu:.2f} s of it the worker's Python)"
+    )
     print(
         f"      a/b = {ready / result.bare:.2f}x wall, {cpu / max(result.bare_cpu, 1e-3):.2f}x CPU"
         " (goal <= 1.10)"
@@ -353,7 +363,7 @@ def print_source(result: SourceResult) -> None:
     if service.steps:
         steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in service.steps.items())
         rest = ready - sum(service.steps.values())
-        print(f"  worker steps (s): {steps}; the rest (ingest, boot, polls) {rest:.2f}")
+        print(f"  steps (s): {steps}; the rest (between steps, polls) {rest:.2f}")
 
 
 def main() -> None:
