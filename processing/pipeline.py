@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -41,6 +42,7 @@ from videos.services import (
     video_record_probe,
     video_record_scan,
     video_record_storyboard,
+    video_recorded_probe,
     video_reject_infected,
     video_set_progress,
 )
@@ -159,10 +161,13 @@ def scan(video: Video, run: JobRun, source: Path) -> bool:
 
 
 def probe(video: Video, run: JobRun, source: Path) -> ffmpeg.MediaInfo:
+    """What the original is: as its ingest (or an earlier run) recorded it, else ffprobe's."""
     run.step("probe")
-    info = ffmpeg.probe(source)
+    recorded = video_recorded_probe(video)
+    info = recorded or ffmpeg.probe(source)
     check_limits(info)
-    video_record_probe(video_id=video.pk, info=info)
+    if recorded is None:
+        video_record_probe(video_id=video.pk, info=info)
     return info
 
 
@@ -299,16 +304,32 @@ def store_outputs(video: Video, done: Transcoded) -> None:
     prefix = storage.video_prefix(video.pk)
     storage.delete_prefix(f"{prefix}renditions/")
     live.delete_hls_files(video.pk, live=False)
-    renditions, variants = [], []
-    for output in done.outputs:
-        rendition = store_rendition(prefix, output, done)
-        renditions.append(rendition)
-        variants.append((output, ladder.peak_bandwidth(output), rendition.codecs))
+    renditions = _store_renditions(prefix, done)
+    variants = [
+        (output, ladder.peak_bandwidth(output), rendition.codecs)
+        for output, rendition in zip(done.outputs, renditions, strict=True)
+    ]
     master = default_storage.save(
         f"{prefix}hls/master.m3u8", ContentFile(ladder.master_playlist(variants).encode())
     )
     video_record_outputs(video=video, renditions=renditions, hls_master_key=master)
     live.delete_hls_files(video.pk, live=True)
+
+
+# S3 uploads of the renditions go side by side (a rendition each); its threads live as long as
+# the worker process, so each keeps its own S3 connection (django-storages' are per thread).
+_UPLOADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store-rendition")
+
+
+def _store_renditions(prefix: str, done: Transcoded) -> list[RenditionRecord]:
+    """Every rendition stored, in the ladder's order. Local disk: one after another (each file a
+    rename). S3: all at once, and all of them finished (or failed) before this returns, the
+    first failure raised: nothing is recorded, and nothing uploads on behind the job's back."""
+    if isinstance(default_storage, FileSystemStorage):
+        return [store_rendition(prefix, output, done) for output in done.outputs]
+    futures = [_UPLOADS.submit(store_rendition, prefix, output, done) for output in done.outputs]
+    wait(futures)
+    return [future.result() for future in futures]
 
 
 def store_rendition(prefix: str, output: ladder.Output, done: Transcoded) -> RenditionRecord:

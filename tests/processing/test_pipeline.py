@@ -455,3 +455,111 @@ def test_motion_reader_ends_when_ffmpeg_never_opens_the_pipe(tmp_path):
         pass  # ffmpeg "failed" before opening motion.gray
     assert not frames.thread.is_alive()
     assert frames.result()["motion"] == [0.0] * 4
+
+
+@pytest.mark.parametrize(
+    ("size", "rotate", "audio"), [("320x240", 90, True), ("640x360", 0, False)]
+)
+def test_the_ingests_probe_is_the_workers(athlete, tmp_path, monkeypatch, size, rotate, audio):
+    """An ingested upload was probed by its ingest: the worker takes that probe from the row
+    (the same bytes: no second ffprobe) and makes what its own probe would have made."""
+    from dataclasses import replace
+
+    from processing import ffmpeg
+    from videos.services import video_ingest, video_recorded_probe
+
+    clip = make_clip(tmp_path / "in.mp4", seconds=2, size=size, rotate=rotate, audio=audio)
+    own = ffmpeg.probe(clip)
+    upload = tmp_path / "upload.mp4"
+    upload.write_bytes(clip.read_bytes())
+    video = video_ingest(
+        owner=athlete,
+        title="t",
+        filename="in.mp4",
+        local_path=str(upload),
+        size=upload.stat().st_size,
+        sha256="",
+    )
+    recorded = video_recorded_probe(Video.objects.get(pk=video.pk))
+    assert recorded == replace(own, format_name="", bit_rate=0)
+
+    real_run, commands = ffmpeg.run, []
+
+    def counting_run(argv, **kwargs):
+        commands.append(Path(argv[0]).name)
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(ffmpeg, "run", counting_run)
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.status_message
+    assert commands == ["ffmpeg"]  # the transcode only
+    sd = video.renditions.get(quality="sd")
+    streams = ffprobe(local(sd.file.name))["streams"]
+    picture = next(s for s in streams if s["codec_type"] == "video")
+    assert (picture["width"], picture["height"]) == (sd.width, sd.height)
+    assert (sd.width > sd.height) == ((video.width or 0) > (video.height or 0))  # upright
+    assert any(s["codec_type"] == "audio" for s in streams) == audio
+
+
+def test_a_video_without_a_recorded_probe_is_probed(athlete):
+    video = make_video(athlete, status=VideoStatus.UPLOADED)
+    from videos.services import video_recorded_probe
+
+    assert video_recorded_probe(video) is None
+
+
+def test_a_failed_store_leaves_no_rendition_visible_on_s3(
+    athlete, tmp_path, settings, s3, monkeypatch
+):
+    """Renditions upload side by side on S3. One that cannot be stored (its MP4 gone from the
+    working folder) fails the store after the others finished: nothing is recorded, the video
+    stays playable through its live HLS only, and the retry stores one whole, playable set."""
+    from processing.jobs import TransientError
+
+    client, bucket = s3
+    store_outputs = pipeline.store_outputs
+
+    def sd_lost(video, done):
+        (done.out_dir / "sd.mp4").unlink()
+        store_outputs(video, done)
+
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        content=make_clip(tmp_path / "c.mp4", seconds=2).read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
+    monkeypatch.setattr(pipeline, "store_outputs", sd_lost)
+    with pytest.raises(TransientError):
+        pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.PROCESSING and not video.renditions.exists()
+    assert video.hls_master.name.endswith("/hls/live.m3u8")  # still the live one, playable
+    job = ProcessingJob.objects.get(video=video)
+    assert job.state == JobState.QUEUED
+
+    monkeypatch.setattr(pipeline, "store_outputs", store_outputs)
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.status_message
+    assert sorted(video.renditions.values_list("quality", flat=True)) == ["mobile", "sd"]
+    keys = [
+        entry["Key"]
+        for entry in client.list_objects_v2(Bucket=bucket, Prefix=f"videos/{video.pk}/")["Contents"]
+    ]
+    assert sorted(k.rsplit("/", 1)[1] for k in keys if "/renditions/" in k) == [
+        "mobile.mp4",
+        "sd.mp4",
+    ]
+    assert not [k for k in keys if "-live" in k or k.endswith("live.m3u8")]
+    for quality in ("sd", "mobile"):  # each final playlist plays through its byte ranges
+        body = client.get_object(Bucket=bucket, Key=f"videos/{video.pk}/hls/{quality}.m3u8")
+        playlist = tmp_path / f"{quality}.m3u8"
+        playlist.write_bytes(body["Body"].read())
+        segments = client.get_object(Bucket=bucket, Key=f"videos/{video.pk}/hls/{quality}.m4s")
+        (tmp_path / f"{quality}.m4s").write_bytes(segments["Body"].read())
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-nostdin", "-i", str(playlist), "-f", "null", "-"],
+            check=True,
+        )
