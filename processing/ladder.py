@@ -114,16 +114,23 @@ def transcode_argv(
     holds only when the frames are evenly spaced. On a constant-rate source at that rate the
     filter passes every frame through unchanged.
 
-    `extras` make more outputs of the same decoded picture (each gets a branch of the split and
-    returns an ffmpeg-python output): the storyboard, poster candidates, motion frames."""
+    `extras` make more outputs of the same decoded picture: each gets a branch of the smallest
+    rendition's picture (scaled, at its frame rate; the source's full-size frames would cost
+    each of them a scale of every frame) and returns an ffmpeg-python output: the storyboard,
+    poster candidates, motion frames."""
     stream = hardened_input(source, max_pixels=MAX_PIXELS)
     split = stream["v:0"].split()
     encodes = []
+    extra_branches: list[Any] = []
     for index, output in enumerate(outputs):
         scaled = split[index].filter("scale", output.width, output.height, flags="bicubic")
         scaled = scaled.filter("setsar", 1)
         if info.fps:
             scaled = scaled.filter("fps", frame_rate(output.fps))
+        if extras and index == len(outputs) - 1:
+            branches = scaled.split()
+            scaled = branches[0]
+            extra_branches = [branches[offset] for offset in range(1, len(extras) + 1)]
         streams = [scaled.filter("format", "yuv420p")]
         if info.has_audio:
             streams.append(stream["a:0"])
@@ -139,8 +146,8 @@ def transcode_argv(
                 **encode_options(output, has_audio=info.has_audio),
             )
         )
-    for offset, make_output in enumerate(extras, start=len(outputs)):
-        encodes.append(make_output(split[offset]))
+    for branch, make_output in zip(extra_branches, extras, strict=True):
+        encodes.append(make_output(branch))
     return compile_hardened(ffmpeg_lib.merge_outputs(*encodes), progress=True)
 
 

@@ -41,15 +41,25 @@ REALTIME_FACTOR = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
 )
 FAILURES = Counter("processing_failures_total", "Failed processing jobs, by error code.", ["code"])
+QUEUE_WAIT = Histogram(
+    "processing_queue_wait_seconds",
+    "From a message's enqueue (or its retry's due time) until a worker took it.",
+    ["queue"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800),
+)
 
 
 @contextmanager
 def timed_step(step: str) -> Iterator[None]:
+    """The step's duration into the histogram and into the job's log ("step timed", with
+    `seconds`): where a job's wall time went, step by step (the transcode benchmark reads it)."""
     started = time.perf_counter()
     try:
         yield
     finally:
-        STEP_DURATION.labels(step=step).observe(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        STEP_DURATION.labels(step=step).observe(seconds)
+        logger.info("step timed", extra={"step": step, "seconds": round(seconds, 3)})
 
 
 class SharedStateCollector(Collector):

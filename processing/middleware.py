@@ -1,9 +1,11 @@
 """Dramatiq middleware: the request that caused a job follows it into the worker's log lines,
-and a worker process that exits is marked dead for Prometheus' multiprocess mode."""
+how long each message waited for a worker is measured, and a worker process that exits is
+marked dead for Prometheus' multiprocess mode."""
 
 import contextvars
 import logging
 import os
+import time
 from typing import Any
 
 import dramatiq
@@ -35,6 +37,7 @@ class RequestContext(Middleware):
             actor=message.actor_name,
         )
         _tokens.set(token)
+        _observe_wait(message)
 
     def after_process_message(
         self,
@@ -59,3 +62,14 @@ class RequestContext(Middleware):
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if multiprocess_dir():
             multiprocess.mark_process_dead(os.getpid())
+
+
+def _observe_wait(message: MessageProxy) -> None:
+    """Enqueue (or the due time of a delayed retry) -> taken by this worker: what the broker's
+    polling (BROKER_POLL_MS) and busy workers add to every job."""
+    from processing.metrics import QUEUE_WAIT  # the metrics module needs the app registry
+
+    due = max(message.message_timestamp, int(message.options.get("eta") or 0))
+    seconds = max(0.0, time.time() - due / 1000)
+    QUEUE_WAIT.labels(queue=message.queue_name.removesuffix(".DQ")).observe(seconds)
+    logger.info("message taken", extra={"queue_wait_seconds": round(seconds, 3)})

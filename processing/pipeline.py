@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -41,6 +42,7 @@ from videos.services import (
     video_record_probe,
     video_record_scan,
     video_record_storyboard,
+    video_recorded_probe,
     video_reject_infected,
     video_set_progress,
 )
@@ -93,6 +95,7 @@ class Transcoded:
     outputs: list[ladder.Output]
     out_dir: Path
     analysis: dict[str, Any]  # motion per 0.5 s and scene cuts, from the same decode
+    codecs: dict[str, str]  # per quality, read from the live init section (the same encode)
 
     @property
     def smallest(self) -> ladder.Output:
@@ -100,25 +103,31 @@ class Transcoded:
 
 
 def run_steps(video: Video, run: JobRun) -> None:
-    source = download(video, run)
-    if video.scan_status == ScanStatus.PENDING and not scan(video, run, source):
-        return  # rejected: the job itself is done
+    with metrics.timed_step("download"):
+        source = download(video, run)
+    if video.scan_status == ScanStatus.PENDING:
+        with metrics.timed_step("scan"):
+            if not scan(video, run, source):
+                return  # rejected: the job itself is done
     video_mark_processing(video_id=video.pk)
-    info = probe(video, run, source)
+    with metrics.timed_step("probe"):
+        info = probe(video, run, source)
     done = transcode(video, run, source, info)
     poster = make_poster(run, done)
-    sheets, vtt = storyboard(run, done)
+    with metrics.timed_step("storyboard"):
+        sheets, vtt = storyboard(run, done)
     with metrics.timed_step("store"):
         store_outputs(video, done)
         store_storyboard(video, sheets, vtt)
-    video_record_analysis(video_id=video.pk, analysis=done.analysis)
-    if poster:
-        store_poster(video, poster)
-    if run.cancelled():
-        raise JobCancelled
-    run.succeed()
-    if video_mark_ready(video_id=video.pk):
-        realtime.publish(video.pk, "video.ready", {"id": str(video.pk), "progress": 100})
+        video_record_analysis(video_id=video.pk, analysis=done.analysis)
+        if poster:
+            store_poster(video, poster)
+    with metrics.timed_step("finish"):
+        if run.cancelled():
+            raise JobCancelled
+        run.succeed()
+        if video_mark_ready(video_id=video.pk):
+            realtime.publish(video.pk, "video.ready", {"id": str(video.pk), "progress": 100})
 
 
 def download(video: Video, run: JobRun) -> Path:
@@ -152,10 +161,13 @@ def scan(video: Video, run: JobRun, source: Path) -> bool:
 
 
 def probe(video: Video, run: JobRun, source: Path) -> ffmpeg.MediaInfo:
+    """What the original is: as its ingest (or an earlier run) recorded it, else ffprobe's."""
     run.step("probe")
-    info = ffmpeg.probe(source)
+    recorded = video_recorded_probe(video)
+    info = recorded or ffmpeg.probe(source)
     check_limits(info)
-    video_record_probe(video_id=video.pk, info=info)
+    if recorded is None:
+        video_record_probe(video_id=video.pk, info=info)
     return info
 
 
@@ -202,7 +214,8 @@ def transcode(video: Video, run: JobRun, source: Path, info: ffmpeg.MediaInfo) -
     (out_dir / "storyboard").mkdir(parents=True)
     (out_dir / "posters").mkdir()
     size = {"width": outputs[-1].width, "height": outputs[-1].height}
-    motion = GrayFrames(out_dir, **size, fps=info.fps, duration=info.duration)
+    # the extras are branches of the smallest rendition's picture, at its frame rate
+    motion = GrayFrames(out_dir, **size, fps=info.fps and outputs[-1].fps, duration=info.duration)
     extras: list[Callable[[Any], Any]] = [
         partial(sheets_output, folder=out_dir / "storyboard", **size, duration=info.duration),
         partial(poster_output, folder=out_dir / "posters", **size, duration=info.duration),
@@ -228,7 +241,8 @@ def transcode(video: Video, run: JobRun, source: Path, info: ffmpeg.MediaInfo) -
     metrics.REALTIME_FACTOR.observe(info.duration / max(time.perf_counter() - started, 1e-3))
     for output in outputs:
         metrics.RENDITION_SECONDS.labels(quality=output.rung.quality).observe(info.duration)
-    return Transcoded(info, outputs, out_dir, motion.result())
+    codecs = {r.output.rung.quality: r.codecs for r in publisher.renditions if r.codecs}
+    return Transcoded(info, outputs, out_dir, motion.result(), codecs)
 
 
 def live_publisher(
@@ -290,11 +304,11 @@ def store_outputs(video: Video, done: Transcoded) -> None:
     prefix = storage.video_prefix(video.pk)
     storage.delete_prefix(f"{prefix}renditions/")
     live.delete_hls_files(video.pk, live=False)
-    renditions, variants = [], []
-    for output in done.outputs:
-        rendition = store_rendition(prefix, output, done)
-        renditions.append(rendition)
-        variants.append((output, ladder.peak_bandwidth(output), rendition.codecs))
+    renditions = _store_renditions(prefix, done)
+    variants = [
+        (output, ladder.peak_bandwidth(output), rendition.codecs)
+        for output, rendition in zip(done.outputs, renditions, strict=True)
+    ]
     master = default_storage.save(
         f"{prefix}hls/master.m3u8", ContentFile(ladder.master_playlist(variants).encode())
     )
@@ -302,16 +316,29 @@ def store_outputs(video: Video, done: Transcoded) -> None:
     live.delete_hls_files(video.pk, live=True)
 
 
+# S3 uploads of the renditions go side by side (a rendition each); its threads live as long as
+# the worker process, so each keeps its own S3 connection (django-storages' are per thread).
+_UPLOADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store-rendition")
+
+
+def _store_renditions(prefix: str, done: Transcoded) -> list[RenditionRecord]:
+    """Every rendition stored, in the ladder's order. Local disk: one after another (each file a
+    rename). S3: all at once, and all of them finished (or failed) before this returns, the
+    first failure raised: nothing is recorded, and nothing uploads on behind the job's back."""
+    if isinstance(default_storage, FileSystemStorage):
+        return [store_rendition(prefix, output, done) for output in done.outputs]
+    futures = [_UPLOADS.submit(store_rendition, prefix, output, done) for output in done.outputs]
+    wait(futures)
+    return [future.result() for future in futures]
+
+
 def store_rendition(prefix: str, output: ladder.Output, done: Transcoded) -> RenditionRecord:
-    """One rendition's MP4 and HLS files into storage, with what its encode really became."""
+    """One rendition's MP4 and HLS files into storage, with what its encode really became: the
+    CODECS the live HLS read from the encode's own init section (an ffprobe of the MP4 only
+    when it has none), the bit rate from the file's size."""
     mp4 = done.out_dir / output.mp4
-    facts = ffmpeg.probe_json(
-        mp4, select_streams="v:0", entries="stream=profile,level:format=bit_rate", timeout=60
-    )
-    stream = facts["streams"][0]
-    codecs = ladder.codecs_string(
-        stream.get("profile", "High"), int(stream.get("level", 40)), done.info.has_audio
-    )
+    size = mp4.stat().st_size
+    codecs = done.codecs.get(output.rung.quality) or _probed_codecs(mp4, done.info.has_audio)
     file_key = default_storage.save(f"{prefix}renditions/{output.mp4}", LocalFile(str(mp4)))
     playlist_key = default_storage.save(
         f"{prefix}hls/{output.playlist}", LocalFile(str(done.out_dir / output.playlist))
@@ -324,9 +351,17 @@ def store_rendition(prefix: str, output: ladder.Output, done: Transcoded) -> Ren
         width=output.width,
         height=output.height,
         fps=output.fps,
-        bitrate=int(facts["format"].get("bit_rate") or 0),
-        size=default_storage.size(file_key),
+        bitrate=round(size * 8 / max(done.info.duration, 0.001)),
+        size=size,
         codecs=codecs,
         file=file_key,
         playlist=playlist_key,
+    )
+
+
+def _probed_codecs(mp4: Path, has_audio: bool) -> str:
+    facts = ffmpeg.probe_json(mp4, select_streams="v:0", entries="stream=profile,level", timeout=60)
+    stream = facts["streams"][0]
+    return ladder.codecs_string(
+        stream.get("profile", "High"), int(stream.get("level", 40)), has_audio
     )

@@ -82,7 +82,8 @@ def video_ingest(
     if video.scan_status == ScanStatus.INFECTED:
         _reject_infected_upload(video)
 
-    uploads.inspect_media(local_path)
+    # recorded now: the worker takes it from the row instead of probing the same bytes again
+    video_probe_fields(video, uploads.inspect_media(local_path))
     key = f"{storage.video_prefix(video.pk)}original"
     try:
         with timed_storage("save"), storage.LocalFile(local_path) as local_file:
@@ -396,15 +397,45 @@ def video_mark_processing(*, video_id: uuid.UUID | str) -> bool:
     )
 
 
+def _probe_values(info: ffmpeg.MediaInfo) -> dict[str, Any]:
+    return {
+        "duration": info.duration,
+        "width": info.display_width,
+        "height": info.display_height,
+        "fps": info.fps,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        "rotation": info.rotation,
+    }
+
+
+def video_probe_fields(video: Video, info: ffmpeg.MediaInfo) -> None:
+    """Set what a probe found on a video not saved yet (the ingest's own probe)."""
+    for field, value in _probe_values(info).items():
+        setattr(video, field, value)
+
+
 def video_record_probe(*, video_id: uuid.UUID | str, info: ffmpeg.MediaInfo) -> None:
-    Video.objects.filter(pk=video_id).update(
-        duration=info.duration,
-        width=info.display_width,
-        height=info.display_height,
-        fps=info.fps,
-        video_codec=info.video_codec,
-        audio_codec=info.audio_codec,
-        rotation=info.rotation,
+    Video.objects.filter(pk=video_id).update(**_probe_values(info))
+
+
+def video_recorded_probe(video: Video) -> ffmpeg.MediaInfo | None:
+    """The probe recorded on the video (by its ingest, or an earlier run: the original never
+    changes), as the worker's own probe would say it; None when none is recorded."""
+    if not (video.duration and video.width and video.height and video.video_codec):
+        return None
+    turned = video.rotation % 180 != 0  # the row holds the upright (display) size
+    return ffmpeg.MediaInfo(
+        format_name="",
+        duration=video.duration,
+        width=video.height if turned else video.width,
+        height=video.width if turned else video.height,
+        fps=video.fps or 0.0,
+        video_codec=video.video_codec,
+        audio_codec=video.audio_codec,
+        rotation=video.rotation,
+        has_audio=bool(video.audio_codec),
+        bit_rate=0,
     )
 
 

@@ -24,6 +24,8 @@ is playable. Optionally (c) one ffmpeg per rendition (--per-rendition).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import shutil
 import subprocess
@@ -31,7 +33,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,15 +162,27 @@ def process_tree(pid: int) -> list[psutil.Process]:
 
 
 @contextmanager
-def running_worker() -> Iterator[subprocess.Popen[bytes]]:
-    """A real Dramatiq worker (one process, one thread) on this run's environment. Stopped by
-    killing its own process tree (it may be mid-encode when only time-to-playable is measured)."""
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def running_worker(log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real worker started as production starts it (deploy/scripts/start.sh worker: the same
+    rundramatiq options and broker polling), with one process and one thread, logging (JSON, at
+    INFO as in production) into `log`. Stopped by killing its own process tree (it may be
+    mid-encode when only time-to-playable is measured)."""
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "WORKER_PROCESSES": "1",
+        "WORKER_THREADS": "1",
+        "WORKER_METRICS_PORT": "0",
+        "LOG_LEVEL": "INFO",
+    }
+    with open(log, "ab") as out:
+        worker = subprocess.Popen(
+            ["sh", "deploy/scripts/start.sh", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         time.sleep(3)  # let the worker boot before the clock starts
         yield worker
@@ -180,15 +194,18 @@ def running_worker() -> Iterator[subprocess.Popen[bytes]]:
         worker.wait(timeout=30)
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of the worker's processes, with their children that ended (ffmpeg, ffprobe)."""
+def tree_cpu(pid: int, *, children: bool = True) -> float:
+    """CPU seconds of the worker's processes, with their children that ended (ffmpeg, ffprobe)
+    unless `children` is false (then: the Python processes' own)."""
     total = 0.0
     for proc in process_tree(pid):
         try:
             times = proc.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system + times.children_user + times.children_system
+        total += times.user + times.system
+        if children:
+            total += times.children_user + times.children_system
     return total
 
 
@@ -212,6 +229,24 @@ class ServiceRun:
     status: str
     cpu: float = 0.0
     cpu_to_playable: float | None = None  # the worker's CPU seconds until playable (load-proof)
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per pipeline step
+    python_cpu: float = 0.0  # of `cpu`, the worker's Python (ffmpeg and ffprobe apart)
+
+
+def step_seconds(log: Path) -> dict[str, float]:
+    """The worker log's step timings (processing.metrics.timed_step) and its queue wait."""
+    steps: dict[str, float] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if "queue_wait_seconds" in record:
+            steps["queue wait"] = steps.get("queue wait", 0.0) + record["queue_wait_seconds"]
+        elif record.get("message") == "step timed":
+            name = record["step"]
+            steps[name] = steps.get(name, 0.0) + record["seconds"]
+    return steps
 
 
 def watch(video_pk: Any, worker_pid: int, started: float, *, until_ready: bool) -> ServiceRun:
@@ -220,7 +255,7 @@ def watch(video_pk: Any, worker_pid: int, started: float, *, until_ready: bool) 
     from videos.models import Video, VideoStatus
 
     peak_rss, playable_at, cpu_to_playable = 0, None, None
-    cpu = tree_cpu(worker_pid)
+    cpu, python_cpu = tree_cpu(worker_pid), tree_cpu(worker_pid, children=False)
     while True:
         video = Video.objects.only("status", "hls_master").get(pk=video_pk)
         now = time.perf_counter() - started
@@ -231,11 +266,14 @@ def watch(video_pk: Any, worker_pid: int, started: float, *, until_ready: bool) 
         if video.status in (VideoStatus.READY, VideoStatus.FAILED):
             time.sleep(0.2)  # the worker reaps its last ffmpeg and acknowledges
             total = tree_cpu(worker_pid) - cpu
-            return ServiceRun(now, playable_at, peak_rss, video.status, total, cpu_to_playable)
-        if playable_at is not None or int(now * 50) % 10 == 0:  # RSS 5 times a second
+            run = ServiceRun(now, playable_at, peak_rss, video.status, total, cpu_to_playable)
+            run.python_cpu = tree_cpu(worker_pid, children=False) - python_cpu
+            return run
+        if int(now * 20) % 4 == 0:  # RSS about 5 times a second
             peak_rss = max(peak_rss, python_rss(worker_pid))
-        # fine-grained until playable, then light: the poll shares the cores it measures
-        time.sleep(0.02 if playable_at is None else 0.2)
+        # fine-grained until playable, then lighter (a 0.2 s poll added 0.1 s to every ready on
+        # average); the poll shares the cores it measures, one SQLite read each
+        time.sleep(0.02 if playable_at is None else 0.05)
 
 
 def run_service(clip: Path, work: Path, *, until_ready: bool = True) -> ServiceRun:
@@ -246,7 +284,9 @@ def run_service(clip: Path, work: Path, *, until_ready: bool = True) -> ServiceR
 
     owner = User.objects.get(username="bench")
     upload = Path(shutil.copy(clip, work / "upload.mp4"))  # the ingest moves it into storage
-    with running_worker() as worker:
+    log = work / "worker.log"
+    log.unlink(missing_ok=True)
+    with running_worker(log) as worker:
         started = time.perf_counter()
         video = video_ingest(
             owner=owner,
@@ -256,9 +296,11 @@ def run_service(clip: Path, work: Path, *, until_ready: bool = True) -> ServiceR
             size=clip.stat().st_size,
             sha256="",
         )
+        ingest = time.perf_counter() - started
         result = watch(video.pk, worker.pid, started, until_ready=until_ready)
     if until_ready:
         assert result.status == VideoStatus.READY, Video.objects.get(pk=video.pk).status_message
+    result.steps = {"ingest (this process)": ingest, **step_seconds(log)}
     return result
 
 
@@ -303,7 +345,10 @@ def print_source(result: SourceResult) -> None:
     cpu = service.cpu
     bare, bare_cpu = result.bare, result.bare_cpu
     print(f"  (b) one bare ffmpeg, same ladder : {bare:7.2f} s wall, {bare_cpu:7.2f} s CPU")
-    print(f"  (a) service, enqueue -> ready    : {ready:7.2f} s wall, {cpu:7.2f} s CPU")
+    print(
+        f"  (a) service, enqueue -> ready    : {ready:7.2f} s wall, {cpu:7.2f} s CPU"
+        f" ({service.python_cpu:.2f} s of it the worker's Python)"
+    )
     print(
         f"      a/b = {ready / result.bare:.2f}x wall, {cpu / max(result.bare_cpu, 1e-3):.2f}x CPU"
         " (goal <= 1.10)"
@@ -315,6 +360,10 @@ def print_source(result: SourceResult) -> None:
         f" {service.cpu_to_playable or 0:7.2f} s CPU"
     )
     print(f"  worker peak RSS (python, not ffmpeg): {service.peak_rss / 1024**2:.0f} MiB")
+    if service.steps:
+        steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in service.steps.items())
+        rest = ready - sum(service.steps.values())
+        print(f"  steps (s): {steps}; the rest (between steps, polls) {rest:.2f}")
 
 
 def main() -> None:

@@ -180,3 +180,29 @@ def test_ports_health_checks_and_variables_agree():
         assert name in documented, f"{name} is configured but not in .env.example"
     assert configmap["data"]["PROMETHEUS_MULTIPROC_DIR"] == compose_env["PROMETHEUS_MULTIPROC_DIR"]
     assert "ENV PROMETHEUS_MULTIPROC_DIR=/tmp/metrics" in dockerfile
+
+
+@pytest.mark.parametrize(("configured", "expected"), [(None, "100"), ("250", "250")])
+def test_the_worker_polls_its_queues_as_broker_poll_ms_says(tmp_path, configured, expected):
+    """start.sh worker hands BROKER_POLL_MS (default 100) to dramatiq's worker timeout (the idle
+    consumer's longest sleep between two fetches: the most a new job waits to be taken).
+    A stand-in Python records what dramatiq would have been started with."""
+    import os
+    import subprocess
+
+    seen = tmp_path / "seen"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\necho "$dramatiq_worker_timeout $*" >> {seen}\n')
+    python.chmod(0o755)
+    env = {"PATH": os.environ["PATH"], "PYTHON": str(python), "WORKER_METRICS_PORT": "0"}
+    if configured is not None:
+        env["BROKER_POLL_MS"] = configured
+    subprocess.run(["sh", "deploy/scripts/start.sh", "worker"], cwd=ROOT, env=env, check=True)
+    timeout, *argv = seen.read_text().split()
+    assert timeout == expected
+    assert argv[:2] == ["manage.py", "rundramatiq"]
+    # dramatiq reads it when its worker module loads, and has no command-line flag for it
+    import dramatiq.worker
+
+    source = Path(dramatiq.worker.__file__).read_text()
+    assert 'os.getenv("dramatiq_worker_timeout"' in source

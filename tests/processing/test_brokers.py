@@ -9,6 +9,7 @@ from datetime import timedelta
 import dramatiq
 import pytest
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from processing.models import JobKind, JobState, ProcessingJob
 from processing.services import export_request, jobs_watchdog
@@ -56,12 +57,22 @@ def settled(video: Video) -> Video:
     return video
 
 
+def queue_waits() -> float:
+    """How many messages the worker's middleware saw taken, with their wait (metrics)."""
+    count = REGISTRY.get_sample_value(
+        "processing_queue_wait_seconds_count", {"queue": "processing"}
+    )
+    return count or 0.0
+
+
 def test_a_video_is_processed_through_the_broker(broker, athlete, tmp_path):
     video = uploaded(athlete, make_clip(tmp_path / "clip.mp4", seconds=2))
     assert send_processing(video_id=video.pk)
+    waits = queue_waits()
     with worker_on(broker):
         video = settled(video)
     assert video.status == VideoStatus.READY, video.status_message
+    assert queue_waits() == waits + 1  # the message's wait for a worker was measured
     job = ProcessingJob.objects.get(video=video)
     assert (job.kind, job.state, job.attempts) == (JobKind.TRANSCODE, JobState.SUCCEEDED, 1)
     assert video.renditions.count() == 2  # the test ladder on a 320x240 clip

@@ -350,9 +350,84 @@ def test_one_decode_makes_renditions_storyboard_poster_and_motion(athlete, clips
     monkeypatch.setattr(ffmpeg, "run", counting_run)
     video = process(athlete, clips["landscape"])
     assert video.status == VideoStatus.READY
-    assert commands.count("ffmpeg") == 1  # ffprobe runs (probe, rendition facts) do not decode
+    assert commands.count("ffmpeg") == 1
+    # the source's probe only: the renditions' facts come from the encode (live init, sizes)
+    assert commands.count("ffprobe") == 1
     assert video.poster and video.storyboard
     assert video.analysis is not None and len(video.analysis["motion"]) == 2
+
+
+def test_previews_branch_off_the_smallest_rendition(tmp_path):
+    """The source's frames are split once per rendition; the storyboard, poster candidates and
+    motion frames take the smallest rendition's scaled picture (no full-size scale each)."""
+    from processing import ffmpeg, ladder
+    from processing.analysis import GrayFrames, poster_output
+    from processing.storyboard import sheets_output
+
+    clip = make_clip(tmp_path / "c.mp4", seconds=2, size="640x360", rate=30)
+    info = ffmpeg.probe(clip)
+    outputs = ladder.plan_outputs(info)
+    out = tmp_path / "out"
+    (out / "storyboard").mkdir(parents=True)
+    (out / "posters").mkdir()
+    size = {"width": outputs[-1].width, "height": outputs[-1].height}
+    motion = GrayFrames(out, **size, fps=outputs[-1].fps, duration=info.duration)
+    extras = [
+        lambda v: sheets_output(v, out / "storyboard", **size, duration=info.duration),
+        lambda v: poster_output(v, out / "posters", **size, duration=info.duration),
+        motion.output,
+    ]
+    argv = ladder.transcode_argv(clip, out, info, outputs, extras=extras)
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert graph.count("split=") == 2 and f"split={len(outputs)}" in graph
+    assert "split=4" in graph  # the smallest rendition's encode and the three extras
+    with motion:
+        ffmpeg.run(argv, timeout=120)
+    poster = ffprobe(str(sorted((out / "posters").glob("*.jpg"))[0]))["streams"][0]
+    assert (poster["width"], poster["height"]) == (size["width"], size["height"])
+    assert len(sorted((out / "storyboard").glob("sheet-*.jpg"))) == 1
+    assert len(motion.diffs) == 2 * 30 - 1  # every frame of the 30 fps rendition but the first
+
+
+def test_rendition_facts_are_what_the_files_are(athlete, tmp_path):
+    """CODECS (from the live init section) and bit rate (from the size) without an ffprobe of
+    each rendition: they must say what the stored MP4 is (its own avcC box, which carries the
+    constraint flags too, and ffprobe's profile and level)."""
+    from processing import live
+
+    video = process(athlete, make_clip(tmp_path / "f.mp4", seconds=3, size="640x360"))
+    assert video.status == VideoStatus.READY, video.status_message
+    master = default_storage.open(video.hls_master.name).read().decode()
+    profiles = {"High": "64", "Main": "4d", "Baseline": "42", "Constrained Baseline": "42"}
+    for rendition in video.renditions.all():
+        facts = ffprobe(local(rendition.file.name))
+        stream = next(s for s in facts["streams"] if s["codec_type"] == "video")
+        head = Path(local(rendition.file.name)).read_bytes()[:200_000]  # faststart: moov first
+        assert rendition.codecs == live.codecs_from_init(head, has_audio=True)
+        video_codec = rendition.codecs.split(",")[0]
+        assert video_codec[5:7] == profiles[stream["profile"]]
+        assert int(video_codec[9:11], 16) == int(stream["level"])
+        assert f'CODECS="{rendition.codecs}"' in master
+        assert rendition.size == default_storage.size(rendition.file.name)
+        assert rendition.bitrate == pytest.approx(int(facts["format"]["bit_rate"]), rel=0.05)
+
+
+def test_every_step_is_timed_in_the_job_log(athlete, tmp_path, caplog):
+    caplog.set_level("INFO", logger="processing.metrics")
+    video = process(athlete, make_clip(tmp_path / "t.mp4", seconds=1))
+    assert video.status == VideoStatus.READY
+    timed = {r.step: r.seconds for r in caplog.records if r.getMessage() == "step timed"}
+    assert set(timed) == {
+        "download",
+        "probe",
+        "transcode",
+        "poster",
+        "storyboard",
+        "store",
+        "finish",
+    }
+    assert all(seconds >= 0 for seconds in timed.values())
+    assert all(r.job_id for r in caplog.records if r.getMessage() == "step timed")
 
 
 def test_poster_is_the_sharpest_frame_that_is_not_dark(tmp_path):
@@ -380,3 +455,111 @@ def test_motion_reader_ends_when_ffmpeg_never_opens_the_pipe(tmp_path):
         pass  # ffmpeg "failed" before opening motion.gray
     assert not frames.thread.is_alive()
     assert frames.result()["motion"] == [0.0] * 4
+
+
+@pytest.mark.parametrize(
+    ("size", "rotate", "audio"), [("320x240", 90, True), ("640x360", 0, False)]
+)
+def test_the_ingests_probe_is_the_workers(athlete, tmp_path, monkeypatch, size, rotate, audio):
+    """An ingested upload was probed by its ingest: the worker takes that probe from the row
+    (the same bytes: no second ffprobe) and makes what its own probe would have made."""
+    from dataclasses import replace
+
+    from processing import ffmpeg
+    from videos.services import video_ingest, video_recorded_probe
+
+    clip = make_clip(tmp_path / "in.mp4", seconds=2, size=size, rotate=rotate, audio=audio)
+    own = ffmpeg.probe(clip)
+    upload = tmp_path / "upload.mp4"
+    upload.write_bytes(clip.read_bytes())
+    video = video_ingest(
+        owner=athlete,
+        title="t",
+        filename="in.mp4",
+        local_path=str(upload),
+        size=upload.stat().st_size,
+        sha256="",
+    )
+    recorded = video_recorded_probe(Video.objects.get(pk=video.pk))
+    assert recorded == replace(own, format_name="", bit_rate=0)
+
+    real_run, commands = ffmpeg.run, []
+
+    def counting_run(argv, **kwargs):
+        commands.append(Path(argv[0]).name)
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(ffmpeg, "run", counting_run)
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.status_message
+    assert commands == ["ffmpeg"]  # the transcode only
+    sd = video.renditions.get(quality="sd")
+    streams = ffprobe(local(sd.file.name))["streams"]
+    picture = next(s for s in streams if s["codec_type"] == "video")
+    assert (picture["width"], picture["height"]) == (sd.width, sd.height)
+    assert (sd.width > sd.height) == ((video.width or 0) > (video.height or 0))  # upright
+    assert any(s["codec_type"] == "audio" for s in streams) == audio
+
+
+def test_a_video_without_a_recorded_probe_is_probed(athlete):
+    video = make_video(athlete, status=VideoStatus.UPLOADED)
+    from videos.services import video_recorded_probe
+
+    assert video_recorded_probe(video) is None
+
+
+def test_a_failed_store_leaves_no_rendition_visible_on_s3(
+    athlete, tmp_path, settings, s3, monkeypatch
+):
+    """Renditions upload side by side on S3. One that cannot be stored (its MP4 gone from the
+    working folder) fails the store after the others finished: nothing is recorded, the video
+    stays playable through its live HLS only, and the retry stores one whole, playable set."""
+    from processing.jobs import TransientError
+
+    client, bucket = s3
+    store_outputs = pipeline.store_outputs
+
+    def sd_lost(video, done):
+        (done.out_dir / "sd.mp4").unlink()
+        store_outputs(video, done)
+
+    video = make_video(
+        athlete,
+        status=VideoStatus.UPLOADED,
+        content=make_clip(tmp_path / "c.mp4", seconds=2).read_bytes(),
+        scan_status=ScanStatus.CLEAN,
+    )
+    monkeypatch.setattr(pipeline, "store_outputs", sd_lost)
+    with pytest.raises(TransientError):
+        pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.PROCESSING and not video.renditions.exists()
+    assert video.hls_master.name.endswith("/hls/live.m3u8")  # still the live one, playable
+    job = ProcessingJob.objects.get(video=video)
+    assert job.state == JobState.QUEUED
+
+    monkeypatch.setattr(pipeline, "store_outputs", store_outputs)
+    pipeline.process_video(video_id=str(video.pk))
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY, video.status_message
+    assert sorted(video.renditions.values_list("quality", flat=True)) == ["mobile", "sd"]
+    keys = [
+        entry["Key"]
+        for entry in client.list_objects_v2(Bucket=bucket, Prefix=f"videos/{video.pk}/")["Contents"]
+    ]
+    assert sorted(k.rsplit("/", 1)[1] for k in keys if "/renditions/" in k) == [
+        "mobile.mp4",
+        "sd.mp4",
+    ]
+    assert not [k for k in keys if "-live" in k or k.endswith("live.m3u8")]
+    for quality in ("sd", "mobile"):  # each final playlist plays through its byte ranges
+        body = client.get_object(Bucket=bucket, Key=f"videos/{video.pk}/hls/{quality}.m3u8")
+        playlist = tmp_path / f"{quality}.m3u8"
+        playlist.write_bytes(body["Body"].read())
+        segments = client.get_object(Bucket=bucket, Key=f"videos/{video.pk}/hls/{quality}.m4s")
+        (tmp_path / f"{quality}.m4s").write_bytes(segments["Body"].read())
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-nostdin", "-i", str(playlist), "-f", "null", "-"],
+            check=True,
+        )
