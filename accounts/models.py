@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from config.fastload import FastFromDb
+
 
 class Role(models.TextChoices):
     """Each role is a Django group of the same name (created by migration 0002)."""
@@ -15,7 +17,7 @@ class Role(models.TextChoices):
     ATHLETE = "athlete", "Athlete"
 
 
-class User(AbstractUser):
+class User(FastFromDb, AbstractUser):
     """Our own user model from the first migration, so it can grow without a painful swap."""
 
     class Meta:

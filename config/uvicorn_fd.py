@@ -19,6 +19,7 @@ are those start.sh gives `python -m uvicorn`.
 
 import asyncio
 import logging
+import os
 import socket
 import sys
 
@@ -87,6 +88,7 @@ def main(fd: int) -> None:
         "config.asgi:application",
         access_log=False,
         lifespan="off",
+        loop=os.environ.get("WEB_LOOP") or "uvloop",  # as start.sh serves it
         proxy_headers=False,
         ws_per_message_deflate=False,  # as start.sh serves it (see there)
         log_config="deploy/uvicorn-logging.json",

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from config.fastload import FastFromDb
+
 
 class VideoStatus(models.TextChoices):
     UPLOADING = "uploading", "Uploading"
@@ -42,7 +44,7 @@ def original_key(video: "Video", filename: str) -> str:
     return f"videos/{video.pk}/original"
 
 
-class Video(models.Model):
+class Video(FastFromDb):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
@@ -152,7 +154,7 @@ class Quality(models.TextChoices):
     MOBILE = "mobile", "Mobile"
 
 
-class Rendition(models.Model):
+class Rendition(FastFromDb):
     """One encoded rendition: a progressive MP4 that also backs its HLS variant."""
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="renditions")
@@ -177,7 +179,7 @@ class Rendition(models.Model):
         return f"{self.video_id} {self.quality} {self.width}x{self.height}"
 
 
-class VideoShare(models.Model):
+class VideoShare(FastFromDb):
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="shares")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_shares"

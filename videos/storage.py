@@ -97,8 +97,16 @@ def media_url(
         return _storage_url(key, expires, attachment)
     # The route's shape (config/urls.py "media"), formatted rather than reversed: a video list
     # signs about four URLs a video, and reverse() was most of that time.
-    url = f"/media/{expires}/{_signature(key, expires)}/{filepath_to_uri(key)}"
+    url = _local_url(settings.SECRET_KEY, key, expires)
     return url + ("?download=1" if attachment else "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_url(secret_key: str, key: str, expires: int) -> str:
+    """The app's own URL for `key` until `expires`. Remembered: a page's URLs share one expiry
+    for half a TTL (`media_urls`), so the next requests for the same page sign nothing."""
+    signature = hmac.new(_signing_key(secret_key), f"{key}\n{expires}".encode(), hashlib.sha256)
+    return f"/media/{expires}/{signature.hexdigest()[:32]}/{filepath_to_uri(key)}"
 
 
 MediaRequest = tuple[str, bool]  # (key, attachment)

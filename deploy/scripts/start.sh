@@ -30,11 +30,13 @@ case "$role" in
     if [ -n "${WEB_SOCKET_FD:-}" ]; then
       exec $die_with_parent "$python" -m config.uvicorn_fd "$WEB_SOCKET_FD"
     fi
+    # --loop: uvloop unless WEB_LOOP=asyncio (README "Performance": what each gives).
     # --ws-per-message-deflate false: events are small JSON, and compressing each one once per
     # listener took a fifth of a web process's time fanning one event out to 200 sockets.
     exec $die_with_parent "$python" -m uvicorn config.asgi:application --host "${HOST:-0.0.0.0}" \
       --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" --no-access-log --lifespan off \
-      --no-proxy-headers --ws-per-message-deflate false --log-config deploy/uvicorn-logging.json
+      --no-proxy-headers --ws-per-message-deflate false --loop "${WEB_LOOP:-uvloop}" \
+      --log-config deploy/uvicorn-logging.json
     ;;
   worker)
     # The workers' metrics server runs beside them (it only reads the metrics folder); port 0:

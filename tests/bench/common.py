@@ -94,6 +94,8 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "warning",
             "--ws-per-message-deflate",  # as deploy/scripts/start.sh serves it
             "false",
+            "--loop",
+            env.get("WEB_LOOP") or "uvloop",
         ],
         cwd=ROOT,
         env=env,
