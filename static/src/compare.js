@@ -11,7 +11,7 @@ import { setupExports } from "./compare/exports.js";
 import { refreshList } from "./compare/list.js";
 import { connect } from "./compare/live.js";
 import { applyComparison, setupPanes } from "./compare/panes.js";
-import { follow, pause, seek, setSpeed, step, togglePlay } from "./compare/playback.js";
+import { follow, pause, play, seek, setSpeed, step, togglePlay } from "./compare/playback.js";
 import { setSource, setupSources, sources } from "./compare/sources.js";
 import { onListsChanged, setComparison, setTime, state } from "./compare/state.js";
 import { seekTime } from "./compare/sync.js";
@@ -24,11 +24,14 @@ function target(side) {
   return seekTime(state.time, state.timeline.offsets[side], state.panes[side].duration, state.panes[side].fps);
 }
 
-/** Another source for a pane (a person's pick, or the MP4 after HLS failed), at the same frame. */
+/** Another source for a pane (a person's pick, or the MP4 after HLS failed), at the same frame;
+ * both panes wait (paused) for it, then play on if they were playing. */
 async function choose(side, choice) {
-  if (state.playing) pause();
+  const wasPlaying = state.playing;
+  if (wasPlaying) pause();
   await setSource(side, choice, target(side), choose);
-  follow();
+  if (wasPlaying) play();
+  else follow();
 }
 
 async function start() {

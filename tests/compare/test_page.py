@@ -319,8 +319,9 @@ def test_hls_on_both_panes_seeks_and_steps_to_the_synced_frames(open_page, compa
     assert playing(page) == {"left": "hls", "right": "hls"}
     assert page.evaluate("document.getElementById('video-left').src").startswith("blob:")
     expect(page.get_by_test_id("quality-left")).to_have_value("auto")
-    # across the 2 s segment boundary of the left clip, back to the start and to the right's end
-    for time in (2.5, 0.6, 2.1, 1.9667, 0.0, 1.4, 2.45):
+    # across the 2 s segment boundary of the left clip, back to the start, to the right's end and
+    # to the left's last frame
+    for time in (2.5, 0.6, 2.1, 1.9667, 0.0, 1.4, 2.45, 2.98):
         page.evaluate("t => compare.seek(t)", time)
         wait_settled(page)
         assert_frames(page, time)

@@ -38,7 +38,8 @@ function reset(side) {
 
 /**
  * Play `choice` ("auto" or a quality) in a pane, from `startAt` seconds of its own (null: the
- * start); resolves once the new source's metadata is known.
+ * start); resolves once the pane's next source has its metadata: this one's, or, when hls.js
+ * fails first, the MP4's it falls back to (`onFallback(side, quality)` sets that one).
  */
 export function setSource(side, choice, startAt, onFallback) {
   const media = videos[side];
