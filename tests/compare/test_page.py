@@ -249,6 +249,7 @@ def test_a_stranger_gets_the_not_available_page(open_page, compared, page_errors
 def test_phone_stacks_the_panes_and_steps(open_page, compared):
     page = open_compare(open_page, compared["owner"], compared["comparison"], viewport=PHONE)
     wait_settled(page)
+    assert playing(page) == {"left": "hls", "right": "hls"}
     left = page.get_by_test_id("pane-left").bounding_box()
     right = page.get_by_test_id("pane-right").bounding_box()
     assert right["y"] >= left["y"] + left["height"] - 1  # stacked, not side by side
@@ -429,6 +430,13 @@ def test_select_move_undo_redo_and_delete_a_pane_drawing_live(open_page, compare
         page.get_by_role("button", name="Redo").click()
     assert points(box.pk) == moved
     live_x(other, box.pk, moved[0][0])
+    # restyled with the tool controls while selected: one more PATCH, seen live
+    with responded(page, "PATCH"):
+        page.get_by_label("Colour").fill("#00ff00")
+    assert Annotation.objects.get(pk=box.pk).drawing_data["color"] == "#00FF00"  # type: ignore[index]
+    other.wait_for_function(
+        "id => compare.state.annotations.get(id)?.drawing_data.color === '#00FF00'", arg=str(box.pk)
+    )
 
     # delete the selection; undo brings the same drawing back, for the others too
     with responded(page, "DELETE"):

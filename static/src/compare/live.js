@@ -4,6 +4,7 @@ import { el } from "../lib/page.js";
 import { authorColor } from "../studio/authors.js";
 import { $, dropDrawingTools, page, say } from "./dom.js";
 import { exportProgress, refreshExport } from "./exports.js";
+import { selectDrawing } from "./editing.js";
 import { applyComparison } from "./panes.js";
 import { annotationDeleted, annotationKeep, listsChanged, mergeSettings, state } from "./state.js";
 
@@ -29,6 +30,7 @@ export function onEvent(event) {
       }
       break;
     case "annotation.deleted":
+      if (state.selected === payload.id) selectDrawing(null); // its controls go with it
       annotationDeleted(payload.id);
       listsChanged();
       break;
