@@ -326,6 +326,12 @@ def test_hls_on_both_panes_seeks_and_steps_to_the_synced_frames(open_page, compa
         page.evaluate("t => compare.seek(t)", time)
         wait_settled(page)
         assert_frames(page, time)
+    # scrubbed fast (no waiting between seeks, as a drag on the timeline does): the last one wins
+    page.evaluate(
+        "() => { for (let t = 0.1; t < 2.9; t += 0.13) compare.seek(t); compare.seek(0.77); }"
+    )
+    wait_settled(page)
+    assert_frames(page, 0.77)
     page.evaluate("compare.seek(1.5)")
     for name in ("+1 frame: next", "\u22121 frame: previous"):
         for _ in range(3):
