@@ -1,28 +1,37 @@
-// The comparison page: two clips in lockstep from their sync point (compare/playback.js), the
-// layout, mirror and sync nudges saved for everyone (compare/panes.js), drawing on either pane
-// with the studio's rendering and frame rule (compare/drawing.js), live changes and presence
-// (compare/live.js) and exports (compare/exports.js), around one state (compare/state.js).
+// The comparison page: two clips in lockstep from their sync point (compare/playback.js), each
+// playing adaptive HLS or a fixed MP4 (compare/sources.js), the layout, mirror and sync nudges
+// saved for everyone (compare/panes.js), the studio's tools on either pane (compare/drawing.js,
+// editing with undo in compare/editing.js, the list in compare/list.js), live changes and
+// presence (compare/live.js) and exports (compare/exports.js), around one state (compare/state.js).
 import { api, errorMessage } from "./lib/page.js";
-import { $, SIDES, page, say, videos } from "./compare/dom.js";
+import { $, canDraw, SIDES, page, say, videos } from "./compare/dom.js";
 import { layoutCanvases, loadDrawings, loadOwnDrawings, render, setTool, setupDrawing } from "./compare/drawing.js";
+import { redo, remove, undo } from "./compare/editing.js";
 import { setupExports } from "./compare/exports.js";
+import { refreshList } from "./compare/list.js";
 import { connect } from "./compare/live.js";
 import { applyComparison, setupPanes } from "./compare/panes.js";
-import { follow, pause, seek, setSpeed, step, togglePlay } from "./compare/playback.js";
-import { setComparison, state } from "./compare/state.js";
+import { follow, pause, play, seek, setSpeed, step, togglePlay } from "./compare/playback.js";
+import { setSource, setupSources, sources } from "./compare/sources.js";
+import { onListsChanged, setComparison, setTime, state } from "./compare/state.js";
+import { seekTime } from "./compare/sync.js";
 import { drawTimeline, loadMotion, loadStoryboards, setupPreviews } from "./compare/timeline.js";
 
-function rendition(video) {
-  // A fixed MP4 for exact frame seeking: the rendition nearest 720 lines, else the first.
-  const sorted = [...video.renditions].sort((a, b) => Math.abs(a.height - 720) - Math.abs(b.height - 720));
-  return sorted[0];
+const TOOL_KEYS = { s: "select", p: "pen", n: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
+
+/** Where a side's <video> must be for the shared time now (null: that side is black). */
+function target(side) {
+  return seekTime(state.time, state.timeline.offsets[side], state.panes[side].duration, state.panes[side].fps);
 }
 
-function loaded(video) {
-  return new Promise((resolve) => {
-    if (video.readyState >= 1) resolve();
-    else video.addEventListener("loadedmetadata", () => resolve(), { once: true });
-  });
+/** Another source for a pane (a person's pick, or the MP4 after HLS failed), at the same frame;
+ * both panes wait (paused) for it, then play on if they were playing. */
+async function choose(side, choice) {
+  const wasPlaying = state.playing;
+  if (wasPlaying) pause();
+  await setSource(side, choice, target(side), choose);
+  if (wasPlaying) play();
+  else follow();
 }
 
 async function start() {
@@ -32,19 +41,19 @@ async function start() {
     say(`The comparison could not be loaded: ${errorMessage(error) || error.message}`);
     return;
   }
-  for (const side of SIDES) videos[side].src = rendition(state.comparison[side].video).url;
+  setTime(state.timeline.syncAt); // open at the sync point: the two moments side by side
   $("step-note").textContent = `one frame = 1/${Math.round(state.timeline.fps)} s`;
   applyComparison();
   connect();
   await Promise.all([
-    ...SIDES.map((side) => loaded(videos[side])),
+    setupSources({ left: target("left"), right: target("right") }, choose),
     loadDrawings().catch((error) => say(error.message)),
     setupExports(),
     loadMotion(),
     loadStoryboards(),
   ]);
   setupPreviews();
-  seek(state.timeline.syncAt); // open at the sync point: the two moments side by side
+  seek(state.timeline.syncAt);
   layoutCanvases();
   for (const side of SIDES) new ResizeObserver(layoutCanvases).observe(videos[side]);
   new ResizeObserver(drawTimeline).observe($("scrub"));
@@ -54,13 +63,25 @@ async function start() {
 
 function onKey(event) {
   if (event.target.closest("input, select, textarea")) return;
-  if (event.key === " ") {
+  const key = event.key;
+  const command = event.ctrlKey || event.metaKey;
+  if (command && (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey))) {
+    event.preventDefault();
+    if (canDraw) redo();
+  } else if (command && key.toLowerCase() === "z") {
+    event.preventDefault();
+    if (canDraw) undo();
+  } else if (key === " ") {
     event.preventDefault();
     togglePlay();
-  } else if (event.key === "," || event.key === "ArrowLeft") {
+  } else if (key === "," || key === "ArrowLeft") {
     step(-1);
-  } else if (event.key === "." || event.key === "ArrowRight") {
+  } else if (key === "." || key === "ArrowRight") {
     step(1);
+  } else if ((key === "Delete" || key === "Backspace") && canDraw && state.selected) {
+    remove(state.selected);
+  } else if (canDraw && !command && !event.altKey && TOOL_KEYS[key.toLowerCase()]) {
+    setTool(TOOL_KEYS[key.toLowerCase()]);
   }
 }
 
@@ -74,11 +95,11 @@ $("show-own").addEventListener("change", async () => {
   state.showOwn = $("show-own").checked;
   if (state.showOwn && !state.own.size) await loadOwnDrawings().catch((error) => say(error.message));
 });
-document.addEventListener("compare:seek", (event) => seek(event.detail));
 document.addEventListener("keydown", onKey);
+onListsChanged(refreshList);
 setupPanes();
 setupDrawing();
 if (document.querySelector(".tools")) setTool("pen");
 
-window.compare = { state, videos, seek, step, pause, follow }; // for the console and the tests
+window.compare = { state, videos, sources, seek, step, pause, follow }; // for the console and the tests
 start();

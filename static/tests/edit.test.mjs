@@ -1,8 +1,9 @@
-// Editing math and the undo history (static/src/studio/handles.js, history.js).
+// Editing math and the undo history (static/src/studio/handles.js, history.js), shared by the
+// studio and the comparison page.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { drawingChanged, handleAt, handleIndexes, movedBy, withPoint } from "../src/studio/handles.js";
+import { dragged, drawingChanged, grabAt, handleAt, handleIndexes, movedBy, withPoint } from "../src/studio/handles.js";
 import { emptyHistory, HISTORY_LIMIT, historyDrop, historyKey, historyParse, historyPush, historyRedo, historyUndo } from "../src/studio/history.js";
 
 const angle = { tool_type: "angle", points: [[0.2, 0.5], [0.5, 0.5], [0.5, 0.1]], color: "#FF0000" };
@@ -65,4 +66,18 @@ test("the history keeps the last steps and survives storage", () => {
   assert.deepEqual(historyParse('{"done": 1}'), emptyHistory());
   assert.deepEqual(historyParse(null), emptyHistory());
   assert.equal(historyKey(7, "v"), "studio-history:7:v");
+});
+
+test("a press grabs a handle, the drawing's body, or nothing", () => {
+  assert.equal(grabAt(angle, 1000, 500, 500, 250, 10), 1); // the vertex: its handle
+  assert.equal(grabAt(angle, 1000, 500, 350, 252, 10), -1); // on an arm: the whole drawing
+  assert.equal(grabAt(angle, 1000, 500, 900, 450, 10), null); // far off
+  const pen = { tool_type: "pen", points: [[0.1, 0.1], [0.2, 0.1]] };
+  assert.equal(grabAt(pen, 1000, 1000, 100, 100, 10), -1); // a stroke has no handles: moved whole
+});
+
+test("a drag moves one point or the whole drawing", () => {
+  assert.deepEqual(dragged(box, 1, [0.3, 0.4], [0.5, 0.6]).points, [[0.1, 0.1], [0.5, 0.6]]);
+  assert.deepEqual(dragged(box, -1, [0.2, 0.2], [0.3, 0.25]).points, [[0.2, 0.15], [0.4, 0.45]]);
+  assert.deepEqual(dragged(box, -1, [0.2, 0.2], [0.2, -0.5]).points, [[0.1, 0], [0.3, 0.3]]); // stopped at the edge
 });

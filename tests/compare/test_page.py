@@ -1,7 +1,8 @@
-"""The comparison page in Chromium (Playwright), desktop and phone: both clips show the frames
-the sync says (read back from the pictures' counters), step together by one frame of the faster
-clip, nudges save the sync for everyone, drawing on a pane saves it on that side, and view-only
-people get no tools."""
+"""The comparison page in Chromium (Playwright), desktop and phone: both clips play adaptive HLS
+(hls.js) and show the frames the sync says (read back from the pictures' counters), step together
+by one frame of the faster clip, fall back to an MP4 when HLS fails; nudges save the sync for
+everyone; the studio's tools work on either pane (text, select, move, undo, redo, delete), live
+on the other pages; overlaid, "Draw on" picks the clip; view-only people get no tools."""
 
 import re
 
@@ -11,8 +12,8 @@ from playwright.sync_api import expect
 from annotations.models import Annotation
 from tests.factories import make_user, ready_video
 from tests.media import make_counter_clip
-from tests.pages.conftest import PHONE, screenshot
-from tests.pages.studio import in_thread
+from tests.pages.conftest import DESKTOP, PHONE, screenshot
+from tests.pages.studio import in_thread, wait_until
 from videos import sync
 from videos.models import Comparison, ComparisonShare, VideoShare
 
@@ -91,6 +92,43 @@ def shown(page, side: str) -> int | None:
     return int(text) if text else None
 
 
+def playing(page) -> dict[str, str]:
+    """What each pane plays now ("hls" through hls.js, or "mp4")."""
+    return page.evaluate("({left: compare.sources.left.kind, right: compare.sources.right.kind})")
+
+
+def assert_frames(page, shared_time: float) -> None:
+    """Both panes show (number and picture) the frames the sync says at `shared_time`."""
+    want = (expected(shared_time, "left"), expected(shared_time, "right"))
+    assert (shown(page, "left"), shown(page, "right")) == want, shared_time
+    for side, frame in zip(("left", "right"), want, strict=True):
+        if frame is not None:
+            assert page.evaluate(READ_COUNTER, side) == frame, (shared_time, side)
+
+
+def at(page, side: str, x: float, y: float) -> tuple[float, float]:
+    """A point of a pane's canvas in the viewport (scrolled into view first: on a phone the
+    tools lie below the panes)."""
+    page.locator(f"#canvas-{side}").scroll_into_view_if_needed()
+    box = page.locator(f"#canvas-{side}").bounding_box()
+    assert box is not None
+    return box["x"] + x * box["width"], box["y"] + y * box["height"]
+
+
+def drag_on(page, side: str, start, end, steps: int = 6) -> None:
+    page.mouse.move(*at(page, side, *start))
+    page.mouse.down()
+    page.mouse.move(*at(page, side, *end), steps=steps)
+    page.mouse.up()
+
+
+def responded(page, method: str, part: str = "/api/v1/annotations"):
+    """Wait for the next `method` request under `part` to be answered (stored by then)."""
+    return page.expect_response(
+        lambda response: part in response.url and response.request.method == method
+    )
+
+
 def expected(shared_time: float, side: str, sync_left=1.0, sync_right=0.5) -> int | None:
     line = sync.timeline(sync.Pane(sync_left, 3.0, 30), sync.Pane(sync_right, 2.0, 24))
     duration, fps = (3.0, 30) if side == "left" else (2.0, 24)
@@ -100,6 +138,7 @@ def expected(shared_time: float, side: str, sync_left=1.0, sync_right=0.5) -> in
 def test_frames_in_lockstep_from_the_sync_point(open_page, compared):
     page = open_compare(open_page, compared["owner"], compared["comparison"])
     wait_settled(page)
+    assert playing(page) == {"left": "hls", "right": "hls"}  # adaptive, as the default
     # opens at the sync point: the two synced moments, each by its own frame number
     assert (shown(page, "left"), shown(page, "right")) == (30, 12)
     assert page.evaluate(READ_COUNTER, "left") == 30
@@ -210,6 +249,7 @@ def test_a_stranger_gets_the_not_available_page(open_page, compared, page_errors
 def test_phone_stacks_the_panes_and_steps(open_page, compared):
     page = open_compare(open_page, compared["owner"], compared["comparison"], viewport=PHONE)
     wait_settled(page)
+    assert playing(page) == {"left": "hls", "right": "hls"}
     left = page.get_by_test_id("pane-left").bounding_box()
     right = page.get_by_test_id("pane-right").bounding_box()
     assert right["y"] >= left["y"] + left["height"] - 1  # stacked, not side by side
@@ -270,3 +310,203 @@ def test_hovering_the_timeline_previews_both_clips_at_their_own_times(open_page,
 
     page.mouse.move(scrub["x"], scrub["y"] - 200)  # away: the preview goes
     expect(page.locator("#compare-preview")).to_be_hidden()
+
+
+def test_hls_on_both_panes_seeks_and_steps_to_the_synced_frames(open_page, compared):
+    """hls.js plays both panes (its own chunk, loaded on demand); seeks anywhere, back and forth
+    and across segments, and steps both ways land both pictures on the frames the sync says."""
+    page = open_compare(open_page, compared["owner"], compared["comparison"])
+    wait_settled(page)
+    assert playing(page) == {"left": "hls", "right": "hls"}
+    assert page.evaluate("document.getElementById('video-left').src").startswith("blob:")
+    expect(page.get_by_test_id("quality-left")).to_have_value("auto")
+    # across the 2 s segment boundary of the left clip, back to the start, to the right's end and
+    # to the left's last frame
+    for time in (2.5, 0.6, 2.1, 1.9667, 0.0, 1.4, 2.45, 2.98):
+        page.evaluate("t => compare.seek(t)", time)
+        wait_settled(page)
+        assert_frames(page, time)
+    # scrubbed fast (no waiting between seeks, as a drag on the timeline does): the last one wins
+    page.evaluate(
+        "() => { for (let t = 0.1; t < 2.9; t += 0.13) compare.seek(t); compare.seek(0.77); }"
+    )
+    wait_settled(page)
+    assert_frames(page, 0.77)
+    page.evaluate("compare.seek(1.5)")
+    for name in ("+1 frame: next", "\u22121 frame: previous"):
+        for _ in range(3):
+            page.get_by_role("button", name=name).click()
+            wait_settled(page)
+            assert_frames(page, page.evaluate("compare.state.time"))
+    # a fixed MP4 picked for one pane: the same frames, the other pane still adaptive
+    page.get_by_label("Quality of the right clip").select_option("mobile")
+    page.wait_for_function("compare.sources.right.kind === 'mp4'")
+    wait_settled(page)
+    assert playing(page) == {"left": "hls", "right": "mp4"}
+    assert_frames(page, page.evaluate("compare.state.time"))
+    page.get_by_label("Quality of the right clip").select_option("auto")
+    page.wait_for_function("compare.sources.right.kind === 'hls'")
+    wait_settled(page)
+    assert_frames(page, page.evaluate("compare.state.time"))
+
+
+def test_a_pane_falls_back_to_the_mp4_when_hls_fails(open_page, compared, page_errors):
+    page_errors.allow(r"status of 404")
+    comparison = compared["comparison"]
+    page = open_page(compared["owner"])
+    page.route("**/hls/**", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(f"/compare/{comparison.pk}")
+    page.wait_for_function(
+        "() => window.compare && ['left', 'right'].every(s => compare.sources[s]?.kind === 'mp4')",
+        timeout=20_000,
+    )
+    expect(page.locator("#studio-message")).to_contain_text("Adaptive playback failed")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=20_000)
+    page.evaluate("compare.seek(1.2)")
+    wait_settled(page)
+    assert_frames(page, 1.2)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_text_on_a_pane_is_saved_on_its_side_and_seen_live(open_page, compared, viewport):
+    comparison = compared["comparison"]
+    page = open_compare(open_page, compared["coach"], comparison, viewport=viewport)
+    owner_page = open_compare(open_page, compared["owner"], comparison)
+    wait_settled(page)
+    page.get_by_role("button", name="Text", exact=True).click()
+    page.mouse.click(*at(page, "left", 0.3, 0.6))
+    entry = page.get_by_label("Text to place on the picture")
+    expect(entry).to_be_visible()
+    entry.fill("Knees out")
+    entry.press("Enter")
+    expect(page.locator("#studio-message")).to_contain_text("Saved on the left clip, frame 30")
+    text = Annotation.objects.get(comparison_id=comparison.pk)
+    assert (text.side, text.frame, text.video_id) == ("left", 30, comparison.left_video_id)
+    assert text.drawing_data is not None
+    assert text.drawing_data["text"] == "Knees out"
+    assert text.drawing_data["points"][0] == [
+        pytest.approx(0.3, abs=0.02),
+        pytest.approx(0.6, abs=0.02),
+    ]
+    expect(owner_page.locator("#drawing-list li[data-side='left']")).to_contain_text("text")
+    screenshot(page, f"compare-text-{'phone' if viewport is PHONE else 'desktop'}")
+
+
+def points(annotation_id) -> list[list[float]]:
+    drawing = Annotation.objects.get(pk=annotation_id)
+    assert drawing.drawing_data is not None
+    return drawing.drawing_data["points"]
+
+
+def live_x(page, annotation_id, x: float) -> None:
+    """Wait until `page` shows the drawing's first point at x (what the channel brought)."""
+    page.wait_for_function(
+        "([id, x]) => { const a = compare.state.annotations.get(id);"
+        " return a && Math.abs(a.drawing_data.points[0][0] - x) < 1e-6; }",
+        arg=[str(annotation_id), x],
+    )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_select_move_undo_redo_and_delete_a_pane_drawing_live(open_page, compared, viewport):
+    comparison = compared["comparison"]
+    page = open_compare(open_page, compared["coach"], comparison, viewport=viewport)
+    other = open_compare(open_page, compared["owner"], comparison)
+    wait_settled(page)
+    page.get_by_role("button", name="Rectangle").click()
+    drag_on(page, "right", (0.2, 0.2), (0.4, 0.5))
+    expect(page.locator("#studio-message")).to_contain_text("Saved on the right clip")
+    box = Annotation.objects.get(comparison_id=comparison.pk)
+    drawn = points(box.pk)
+
+    page.get_by_role("button", name="Select", exact=True).click()
+    with responded(page, "PATCH"):
+        drag_on(page, "right", (0.2, 0.35), (0.3, 0.45))  # on its left edge: the whole box moves
+    moved = points(box.pk)
+    assert moved[0] == pytest.approx([0.3, 0.3], abs=0.02)
+    assert moved[1] == pytest.approx([0.5, 0.6], abs=0.02)
+    live_x(other, box.pk, moved[0][0])
+    expect(page.locator("#delete-selected")).to_be_enabled()
+
+    with responded(page, "PATCH"):
+        page.get_by_role("button", name="Undo").click()
+    assert points(box.pk) == drawn
+    live_x(other, box.pk, drawn[0][0])
+    with responded(page, "PATCH"):
+        page.get_by_role("button", name="Redo").click()
+    assert points(box.pk) == moved
+    live_x(other, box.pk, moved[0][0])
+    # restyled with the tool controls while selected: one more PATCH, seen live
+    with responded(page, "PATCH"):
+        page.get_by_label("Colour").fill("#00ff00")
+    assert Annotation.objects.get(pk=box.pk).drawing_data["color"] == "#00FF00"  # type: ignore[index]
+    other.wait_for_function(
+        "id => compare.state.annotations.get(id)?.drawing_data.color === '#00FF00'", arg=str(box.pk)
+    )
+
+    # delete the selection; undo brings the same drawing back, for the others too
+    with responded(page, "DELETE"):
+        page.locator("#delete-selected").click()
+    assert not Annotation.objects.filter(pk=box.pk).exists()
+    expect(other.locator("#drawing-list li[data-side='right']")).to_have_count(0)
+    with responded(page, "POST", "/restore"):
+        page.get_by_role("button", name="Undo").click()
+    wait_until(lambda: Annotation.objects.filter(pk=box.pk).exists(), what="restored")
+    assert points(box.pk) == moved
+    expect(other.locator(f"#drawing-list li[data-annotation-id='{box.pk}']")).to_have_count(1)
+    # someone else's drawing is not mine to move
+    other.get_by_role("button", name="Select", exact=True).click()
+    other.mouse.click(*at(other, "right", 0.3, 0.45))
+    expect(other.locator("#studio-message")).to_contain_text("only its author changes it")
+    expect(other.locator("#delete-selected")).to_be_disabled()
+
+
+CANVAS_INK = """side => { const c = document.getElementById(`canvas-${side}`);
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 100) ink += 1;
+    return ink; }"""
+
+
+def test_overlay_draws_on_the_clip_chosen(open_page, compared):
+    """Overlaid (the right clip on top), "Draw on: left" draws on the bottom clip; both clips'
+    drawings show over the pictures, each pane's canvas taking the pointer only when chosen."""
+    comparison = compared["comparison"]
+    page = open_compare(open_page, compared["coach"], comparison)
+    page.get_by_label("Layout").select_option("overlay")
+    expect(page.locator("#panes")).to_have_class(re.compile("layout-overlay"))
+    expect(page.get_by_role("button", name="Draw on the right clip")).to_have_attribute(
+        "aria-pressed", "true"
+    )  # the top clip at first
+    page.get_by_role("button", name="Draw on the left clip").click()
+    expect(page.get_by_role("button", name="Draw on the left clip")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    wait_settled(page)
+    centre = at(page, "left", 0.5, 0.5)
+    hit = "([x, y]) => document.elementFromPoint(x, y).id"
+    assert page.evaluate(hit, list(centre)) == "canvas-left"
+    page.get_by_role("button", name="Line").click()
+    drag_on(page, "left", (0.2, 0.3), (0.8, 0.3))
+    expect(page.locator("#studio-message")).to_contain_text("Saved on the left clip, frame 30")
+    assert Annotation.objects.get(comparison_id=comparison.pk).side == "left"
+
+    page.get_by_role("button", name="Draw on the right clip").click()
+    assert page.evaluate(hit, list(centre)) == "canvas-right"
+    drag_on(page, "right", (0.2, 0.7), (0.8, 0.7))
+    expect(page.locator("#studio-message")).to_contain_text("Saved on the right clip, frame 12")
+    sides = sorted(
+        Annotation.objects.filter(comparison_id=comparison.pk).values_list("side", flat=True)
+    )
+    assert sides == ["left", "right"]
+    # both drawn, over both pictures: each canvas has its line, and the page shows both
+    page.wait_for_function(f"() => ({CANVAS_INK})('left') > 0 && ({CANVAS_INK})('right') > 0")
+    for y, side in ((0.3, "left"), (0.7, "right")):
+        assert page.evaluate(
+            "([side, y]) => { const c = document.getElementById(`canvas-${side}`);"
+            " const d = c.getContext('2d').getImageData(Math.round(c.width / 2),"
+            " Math.round(c.height * y) - 4, 1, 9).data;"
+            " for (let i = 3; i < d.length; i += 4) if (d[i] > 100) return true; return false; }",
+            [side, y],
+        ), side
+    screenshot(page, "compare-overlay")

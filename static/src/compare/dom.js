@@ -17,7 +17,7 @@ export function say(text, kind = "error") {
 /** Lowered to view while the page is open: the tools and nudges go, the drawings stay. */
 export function dropDrawingTools() {
   canDraw = false;
-  document.querySelectorAll(".nudge").forEach((node) => node.remove());
+  document.querySelectorAll(".nudge, #draw-on, #text-entry").forEach((node) => node.remove());
   const tools = document.querySelector(".tools");
   if (tools) {
     const note = document.createElement("p");

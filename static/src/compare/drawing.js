@@ -1,14 +1,18 @@
 // Drawings on the panes: each pane's canvas shows the comparison's drawings of that side (and,
 // with the toggle, its video's own) at that side's own time, with the studio's rendering and
-// frame rule; the tools draw on whichever pane is pressed, saved with comparison_id and side.
-import { api, el } from "../lib/page.js";
+// frame rule; the tools draw on whichever pane is pressed (overlaid: the pane chosen with "Draw
+// on"), saved with comparison_id and side. The select tool edits (editing.js).
+import { askText } from "../lib/drawing_edit.js";
+import { api } from "../lib/page.js";
 import { drawingShowing, frameStart } from "../studio/frames.js";
 import { normalisedPoint, rules } from "../studio/geometry.js";
-import { drawDrawing } from "../studio/render.js";
+import { handleIndexes } from "../studio/handles.js";
+import { drawDrawing, drawHandles } from "../studio/render.js";
 import { $, canDraw, canvases, page, say, SIDES } from "./dom.js";
+import { editableSelection, editEnd, editMove, remember, selectDrawing, selectPress, setupEditing } from "./editing.js";
 import { pause } from "./playback.js";
 import { sideTime } from "./sync.js";
-import { annotationForget, annotationKeep, state } from "./state.js";
+import { annotationForget, annotationKeep, listsChanged, state } from "./state.js";
 
 function ownTime(side) {
   return sideTime(state.time, state.timeline.offsets[side], state.panes[side].duration);
@@ -46,7 +50,12 @@ export function render() {
     const height = canvas.height / dpr;
     if (time !== null) {
       for (const annotation of drawingsOf(side)) {
-        if (drawingShowing(annotation, time, state.panes[side].fps)) drawDrawing(ctx, annotation.drawing_data, width, height);
+        if (!drawingShowing(annotation, time, state.panes[side].fps)) continue;
+        drawDrawing(ctx, annotation.drawing_data, width, height, { highlight: annotation.id === state.selected });
+      }
+      const mine = editableSelection();
+      if (mine?.side === side && drawingShowing(mine, time, state.panes[side].fps)) {
+        drawHandles(ctx, mine.drawing_data, width, height, handleIndexes(mine.drawing_data));
       }
     }
     if (state.drafts[side]) drawDrawing(ctx, state.drafts[side], width, height);
@@ -79,6 +88,14 @@ function onPointerDown(side, event) {
     /* a pointer the browser no longer tracks */
   }
   const point = pointOf(side, event);
+  if (state.tool === "select") {
+    selectPress(side, event, point);
+    return;
+  }
+  if (state.tool === "text") {
+    placeText(side, point, time);
+    return;
+  }
   const draft = state.drafts[side];
   if (state.tool === "angle" && draft && draft.points.length === 3) {
     draft.points[2] = point; // the second click: the other end
@@ -89,6 +106,7 @@ function onPointerDown(side, event) {
 }
 
 function onPointerMove(side, event) {
+  if (state.edit) editMove(side, pointOf(side, event));
   const draft = state.drafts[side];
   if (!draft) return;
   const point = pointOf(side, event);
@@ -102,6 +120,7 @@ function onPointerMove(side, event) {
 }
 
 function onPointerUp(side, event) {
+  if (editEnd()) return;
   const draft = state.drafts[side];
   if (!draft) return;
   if (draft.tool_type === "angle" && draft.points.length === 2) {
@@ -111,6 +130,15 @@ function onPointerUp(side, event) {
   if (draft.tool_type === "pen" && draft.points.length < 2) draft.points.push(draft.points[0]);
   state.drafts[side] = null;
   save(side, draft, state.draftTimes[side]);
+}
+
+/** The text tool: a box at the pressed place on the pane; its text is saved on that frame. */
+function placeText(side, point, time) {
+  const canvas = canvases[side];
+  const input = $("text-entry");
+  canvas.parentElement.append(input); // over this pane's picture
+  const x = state.comparison[side].mirror ? 1 - point[0] : point[0]; // where it was pressed on screen
+  askText(input, x * canvas.clientWidth, point[1] * canvas.clientHeight, (text) => save(side, { tool_type: "text", points: [point], text, ...style() }, time));
 }
 
 async function save(side, drawing, time) {
@@ -125,47 +153,22 @@ async function save(side, drawing, time) {
     });
     annotationForget(temp.id);
     annotationKeep(saved);
+    remember({ op: "create", id: saved.id });
     say(`Saved on the ${side} clip, frame ${saved.frame}.`, "ok");
   } catch (error) {
     annotationForget(temp.id);
     say(`Not saved: ${error.message}`);
   }
-  refreshList();
-}
-
-async function remove(id) {
-  try {
-    await api(`annotations/${id}`, { method: "DELETE" });
-    annotationForget(id);
-    refreshList();
-  } catch (error) {
-    say(`Could not delete: ${error.message}`);
-  }
-}
-
-/** The comparison's drawings, in time order per side; a click goes to the drawing's frame. */
-export function refreshList() {
-  const items = [...state.annotations.values()]
-    .filter((annotation) => !String(annotation.id).startsWith("pending-"))
-    .sort((a, b) => a.side.localeCompare(b.side) || a.timestamp - b.timestamp)
-    .map((annotation) => {
-      const mine = annotation.author?.id === page.user.id || page.is_owner || page.user.is_staff;
-      const shared = annotation.timestamp + state.timeline.offsets[annotation.side];
-      return el(
-        "li",
-        { "data-annotation-id": annotation.id, "data-side": annotation.side },
-        el("button", { type: "button", class: "link", onclick: () => document.dispatchEvent(new CustomEvent("compare:seek", { detail: shared })) }, `${annotation.side}, frame ${annotation.frame}: ${annotation.drawing_data.tool_type}`),
-        ` ${annotation.author?.username || ""} `,
-        canDraw && mine ? el("button", { type: "button", class: "danger", onclick: () => remove(annotation.id) }, "Delete") : null,
-      );
-    });
-  $("drawing-list").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No drawings yet.")]));
+  listsChanged();
 }
 
 export function setTool(tool) {
   state.tool = tool;
   state.drafts = { left: null, right: null };
+  // A drawing tool: the colour and width controls are for the next drawing, not the selected one.
+  if (tool !== "select" && state.selected) selectDrawing(null);
   for (const button of document.querySelectorAll(".tool")) button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
+  for (const canvas of Object.values(canvases)) canvas.dataset.tool = tool;
 }
 
 export function setupDrawing() {
@@ -180,7 +183,9 @@ export function setupDrawing() {
     canvas.addEventListener("pointerup", (event) => onPointerUp(side, event));
     canvas.addEventListener("pointercancel", (event) => onPointerUp(side, event));
   }
+  if (!canDraw) return;
   for (const button of document.querySelectorAll(".tool")) button.addEventListener("click", () => setTool(button.dataset.tool));
+  setupEditing();
 }
 
 async function loadAll(url, into) {
@@ -193,7 +198,7 @@ async function loadAll(url, into) {
 
 export async function loadDrawings() {
   await loadAll(`annotations?comparison_id=${page.comparison_id}`, state.annotations);
-  refreshList();
+  listsChanged();
 }
 
 /** The videos' own drawings, loaded the first time the toggle shows them. */

@@ -3,10 +3,10 @@
 import { el } from "../lib/page.js";
 import { authorColor } from "../studio/authors.js";
 import { $, dropDrawingTools, page, say } from "./dom.js";
-import { refreshList } from "./drawing.js";
 import { exportProgress, refreshExport } from "./exports.js";
+import { selectDrawing } from "./editing.js";
 import { applyComparison } from "./panes.js";
-import { annotationForget, annotationKeep, mergeSettings } from "./state.js";
+import { annotationDeleted, annotationKeep, listsChanged, mergeSettings, state } from "./state.js";
 
 function showPresence(viewers) {
   $("presence").replaceChildren(
@@ -21,16 +21,18 @@ function showPresence(viewers) {
 export function onEvent(event) {
   const payload = event.payload || {};
   switch (event.type) {
-    case "annotation.created":
+    case "annotation.created": // a restore (an undone delete) comes back as created, same id
     case "annotation.updated":
       if (payload.comparison_id === page.comparison_id) {
-        annotationKeep(payload);
-        refreshList();
+        // not under my pointer: a drag of mine in progress keeps its own shape until it ends
+        if (state.edit?.original.id !== payload.id) annotationKeep(payload);
+        listsChanged();
       }
       break;
     case "annotation.deleted":
-      annotationForget(payload.id);
-      refreshList();
+      if (state.selected === payload.id) selectDrawing(null); // its controls go with it
+      annotationDeleted(payload.id);
+      listsChanged();
       break;
     case "comparison.updated":
       mergeSettings(payload);
@@ -50,6 +52,7 @@ export function onEvent(event) {
     case "access.changed":
       if (payload.permission === "view") {
         dropDrawingTools();
+        listsChanged(); // no more Delete buttons
         say("Your access changed: you can now only view this comparison.", "info");
       }
       break;

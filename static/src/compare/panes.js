@@ -1,7 +1,9 @@
 // The panes as the comparison says: layout (side by side, stacked, overlay with its opacity and
 // which clip is on top), each side mirrored or not, the sync points, and the bar under them that
 // shows where each clip lies on the shared timeline. Changes are saved for everyone (PATCH) and
-// come back to every page as comparison.updated.
+// come back to every page as comparison.updated. Overlaid, both clips' drawings show over both
+// pictures, and "Draw on" (this page's own choice, the top clip at first) says which clip the
+// tools draw on: only that pane's canvas takes the pointer.
 import { api } from "../lib/page.js";
 import { $, canDraw, page, say, SIDES } from "./dom.js";
 import { follow } from "./playback.js";
@@ -19,20 +21,36 @@ export function applyComparison() {
   const overlay = comparison.layout === "overlay";
   const top = comparison.overlay_swapped ? "left" : "right";
   const bottom = top === "left" ? "right" : "left";
+  const drawOn = drawingSide();
   for (const side of SIDES) {
     const pane = panes.querySelector(`.pane[data-side="${side}"]`);
     const picture = pane.querySelector(".pane-picture");
     pane.classList.toggle("mirrored", Boolean(comparison[side].mirror));
     pane.classList.toggle("top", overlay && side === top);
-    picture.style.opacity = overlay && side === top ? String(comparison.overlay_opacity) : "";
+    pane.classList.toggle("drawing-here", overlay && side === drawOn);
+    // the top clip's picture is see-through, its drawings (and the bottom one's) are not
+    for (const part of picture.querySelectorAll("video, .pane-black")) part.style.opacity = overlay && side === top ? String(comparison.overlay_opacity) : "";
+    $(`canvas-${side}`).style.pointerEvents = overlay && side !== drawOn ? "none" : "";
     // overlaid, the top picture takes the bottom one's size (as the export scales it)
     const video = comparison[overlay ? bottom : side].video;
     picture.style.aspectRatio = `${video.width || 16} / ${video.height || 9}`;
     $(`mirror-${side}`).checked = Boolean(comparison[side].mirror);
     $(`sync-${side}`).textContent = comparison[side].sync.toFixed(3);
   }
+  for (const button of document.querySelectorAll("[data-draw-on]")) button.setAttribute("aria-pressed", String(button.dataset.drawOn === drawOn));
   drawTimeline();
   follow();
+}
+
+/** Overlaid, the clip the tools draw on: the one chosen here, else the top one. */
+export function drawingSide() {
+  if (state.drawOn) return state.drawOn;
+  return state.comparison.overlay_swapped ? "left" : "right";
+}
+
+function chooseDrawingSide(side) {
+  state.drawOn = side;
+  applyComparison();
 }
 
 async function save(changes) {
@@ -66,9 +84,9 @@ export function setupPanes() {
   $("layout").addEventListener("change", () => save({ layout: $("layout").value }));
   $("opacity").addEventListener("change", () => save({ overlay_opacity: Number($("opacity").value) }));
   $("opacity").addEventListener("input", () => {
-    const top = document.querySelector(".pane.top .pane-picture");
-    if (top) top.style.opacity = $("opacity").value; // at once; saved on release
+    for (const part of document.querySelectorAll(".pane.top video, .pane.top .pane-black")) part.style.opacity = $("opacity").value; // at once; saved on release
   });
+  for (const button of document.querySelectorAll("[data-draw-on]")) button.addEventListener("click", () => chooseDrawingSide(button.dataset.drawOn));
   $("swap").addEventListener("click", () => save({ overlay_swapped: !state.comparison.overlay_swapped }));
   for (const box of document.querySelectorAll(".mirror")) {
     box.disabled = !canDraw;

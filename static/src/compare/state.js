@@ -14,7 +14,22 @@ export const state = {
   tool: "pen",
   drafts: { left: null, right: null }, // the shape being drawn on each pane
   draftTimes: { left: null, right: null }, // the side's own time the draft was started at
+  selected: null, // the selected pane drawing's id (the select tool)
+  edit: null, // a drag on the selected drawing: { side, original, index (-1: the whole), from }
+  drawOn: null, // overlaid, the pane the tools draw on ("left" or "right"; null: the top one)
 };
+
+const listWatchers = [];
+
+/** Ask to be called whenever the list of pane drawings must be drawn again. */
+export function onListsChanged(callback) {
+  listWatchers.push(callback);
+}
+
+/** The pane drawings changed in a way people should see in the list: redraw it. */
+export function listsChanged() {
+  for (const callback of listWatchers) callback();
+}
 
 function paneOf(pane) {
   return { sync: pane.sync, duration: pane.video.duration || 0, fps: pane.video.fps || 30 };
@@ -45,4 +60,11 @@ export function annotationKeep(annotation) {
 
 export function annotationForget(id) {
   state.annotations.delete(id);
+}
+
+/** A drawing deleted (here or by someone else): gone from the map, the selection and a drag. */
+export function annotationDeleted(id) {
+  state.annotations.delete(id);
+  if (state.selected === id) state.selected = null;
+  if (state.edit?.original.id === id) state.edit = null;
 }

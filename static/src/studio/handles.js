@@ -1,6 +1,8 @@
 // Editing a drawing's shape, with no DOM (unit-tested under Node): which points get handles,
 // which handle is under the pointer, and the drawing moved whole or by one point. Points stay in
-// 0..1 of the picture, to 5 decimals (as drawings are stored).
+// 0..1 of the picture, to 5 decimals (as drawings are stored). The studio and the comparison
+// page's panes drag drawings with the same two steps: grabAt, then dragged.
+import { distanceTo } from "./geometry.js";
 
 const round5 = (value) => Number(value.toFixed(5));
 const clamp01 = (value) => Math.max(0, Math.min(1, value));
@@ -45,4 +47,19 @@ export function withPoint(data, index, [x, y]) {
 /** Whether two drawings' data differ (what an edit would PATCH). */
 export function drawingChanged(before, after) {
   return JSON.stringify(before) !== JSON.stringify(after);
+}
+
+/**
+ * What a press at (x, y) px on a picture width x height grabs of a drawing: a handle's index, -1
+ * for the drawing as a whole, or null when it misses both (within `radius` px).
+ */
+export function grabAt(data, width, height, x, y, radius) {
+  const index = handleAt(data, width, height, x, y, radius);
+  if (index >= 0) return index;
+  return distanceTo(data, width, height, x, y) <= radius ? -1 : null;
+}
+
+/** The drawing as a drag from `from` to `point` (0..1) leaves it: one point moved, or all. */
+export function dragged(data, index, from, point) {
+  return index >= 0 ? withPoint(data, index, point) : movedBy(data, point[0] - from[0], point[1] - from[1]);
 }

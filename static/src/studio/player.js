@@ -2,6 +2,7 @@
 // speed, frame stepping, the A-B loop, fullscreen, and the clock under the picture. A video still
 // processing plays what is published so far: its HLS is an EVENT playlist that grows (hls.js
 // reloads it and plays on as segments arrive) until it ends as VOD.
+import { attachHls, loadHls, playsHlsNatively } from "../lib/hls.js";
 import { el } from "../lib/page.js";
 import { $, player, say, stage, track } from "./dom.js";
 import { clockText, frameAt, frameStepTime, nextSpeed, timelineValueText } from "./frames.js";
@@ -9,7 +10,7 @@ import { qualityLabel } from "./labels.js";
 import { fractionAtTime, loopRange } from "./positions.js";
 import { loopSet, state } from "./state.js";
 
-let Hls = null; // hls.js, loaded only for adaptive playback (its own bundle chunk)
+let Hls = null; // hls.js, loaded only for adaptive playback (lib/hls.js: its own bundle chunk)
 
 /** Ready, or processing with its first segments published. */
 export function isPlayable(video) {
@@ -45,15 +46,6 @@ export function onPlayable() {
   if (state.video && !isPlayable(state.video)) location.reload();
 }
 
-function attachHls(time) {
-  state.hls = new Hls({ enableWorker: true, startPosition: time });
-  state.hls.on(Hls.Events.ERROR, (_event, data) => {
-    if (data.fatal) say(`Adaptive playback failed (${data.details}); pick a fixed quality.`);
-  });
-  state.hls.loadSource(state.video.hls_url);
-  state.hls.attachMedia(player);
-}
-
 /** Play `choice` ("auto" or a quality) from where the player is; onMetadata runs once it is known. */
 function setSource(choice, onMetadata) {
   const time = player.currentTime;
@@ -62,9 +54,12 @@ function setSource(choice, onMetadata) {
     state.hls.destroy();
     state.hls = null;
   }
-  if (choice === "auto" && state.video.hls_url && Hls && Hls.isSupported()) {
-    attachHls(time);
-  } else if (choice === "auto" && state.video.hls_url && player.canPlayType("application/vnd.apple.mpegurl")) {
+  if (choice === "auto" && Hls) {
+    state.hls = attachHls(Hls, player, state.video.hls_url, {
+      startPosition: time,
+      onFatal: (details) => say(`Adaptive playback failed (${details}); pick a fixed quality.`),
+    });
+  } else if (choice === "auto" && state.video.hls_url && playsHlsNatively(player)) {
     player.src = state.video.hls_url;
   } else if (state.video.renditions.length) {
     const rendition = state.video.renditions.find((r) => r.quality === choice) || state.video.renditions[0];
@@ -86,13 +81,7 @@ function setSource(choice, onMetadata) {
 
 /** Fill the quality menu and start playing its first choice. */
 export async function setupQuality(onMetadata) {
-  if (state.video.hls_url && window.MediaSource) {
-    try {
-      Hls = (await import("hls.js")).default;
-    } catch (error) {
-      console.warn("hls.js did not load; playing MP4 renditions", error);
-    }
-  }
+  Hls = await loadHls(state.video);
   const select = $("quality");
   const options = [];
   if (state.video.hls_url) options.push(el("option", { value: "auto" }, "Auto (adaptive)"));

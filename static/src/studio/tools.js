@@ -1,5 +1,6 @@
 // Drawing with the tools: pointer handling on the canvas, drafts, text entry, picking and deleting
 // a drawing, and saving through the API (editing a saved one is edit.js, undo and redo undo.js).
+import { askText } from "../lib/drawing_edit.js";
 import { api } from "../lib/page.js";
 import { $, canDraw, overlay, page, player, say } from "./dom.js";
 import { drawingShowing, frameStart } from "./frames.js";
@@ -150,26 +151,10 @@ function onPointerUp(event) {
 }
 
 function placeText(point) {
-  const input = $("text-entry");
-  input.hidden = false;
-  input.value = "";
-  Object.assign(input.style, {
-    left: `${state.picture.x + point[0] * state.picture.width}px`,
-    top: `${state.picture.y + point[1] * state.picture.height}px`,
-  });
-  input.focus();
   const time = player.currentTime;
-  const finish = (keep) => {
-    input.onkeydown = null;
-    input.onblur = null; // hiding the input blurs it: finish once
-    input.hidden = true;
-    if (keep && input.value.trim()) save({ tool_type: "text", points: [point], text: input.value.trim(), ...style() }, time);
-  };
-  input.onkeydown = (event) => {
-    if (event.key === "Enter") finish(true);
-    if (event.key === "Escape") finish(false);
-  };
-  input.onblur = () => finish(true);
+  const left = state.picture.x + point[0] * state.picture.width;
+  const top = state.picture.y + point[1] * state.picture.height;
+  askText($("text-entry"), left, top, (text) => save({ tool_type: "text", points: [point], text, ...style() }, time));
 }
 
 async function save(drawing, time) {
