@@ -61,20 +61,18 @@ def test_import_is_all_or_nothing_and_needs_annotate(coaching):
 def test_import_checks_timer_splits_against_the_timer(coaching):
     users, video = coaching
     timer = {"tool_type": "timer", "points": [[0.1, 0.1]], "color": "#00FF00", "splits": [0.5, 4.0]}
+    # a split after the timer has stopped (it lasts 2 s): refused as in the drawing API
+    stopped: dict = {"type": "drawing", "timestamp": 1, "duration": 2.0, "drawing_data": timer}
     document = {
         "format": "video-coaching-annotations",
         "version": 1,
-        "annotations": [
-            {"type": "drawing", "timestamp": 1, "drawing_data": ANGLE},
-            # a split after the timer has stopped (it lasts 2 s): refused as in the drawing API
-            {"type": "drawing", "timestamp": 1, "duration": 2.0, "drawing_data": timer},
-        ],
+        "annotations": [{"type": "drawing", "timestamp": 1, "drawing_data": ANGLE}, stopped],
     }
     owner = bearer(APIClient(), users["owner"])
     response = owner.post(f"/api/v1/videos/{video.pk}/annotations/import", document, format="json")
     assert response.status_code == 400 and "splits" in response.json()["errors"]["annotations"][0]
     assert not Annotation.objects.exists()
-    document["annotations"][1]["duration"] = 5.0
+    stopped["duration"] = 5.0
     response = owner.post(f"/api/v1/videos/{video.pk}/annotations/import", document, format="json")
     assert response.status_code == 201, response.json()
     assert Annotation.objects.count() == 2
