@@ -3,6 +3,7 @@
 // saved for everyone (compare/panes.js), the studio's tools on either pane (compare/drawing.js,
 // editing with undo in compare/editing.js, the list in compare/list.js), live changes and
 // presence (compare/live.js) and exports (compare/exports.js), around one state (compare/state.js).
+import { editingKey } from "./lib/keys.js";
 import { api, errorMessage } from "./lib/page.js";
 import { $, canDraw, SIDES, page, say, videos } from "./compare/dom.js";
 import { layoutCanvases, loadDrawings, loadOwnDrawings, render, setTool, setupDrawing } from "./compare/drawing.js";
@@ -17,7 +18,6 @@ import { onListsChanged, setComparison, setTime, state } from "./compare/state.j
 import { seekTime } from "./compare/sync.js";
 import { drawTimeline, loadMotion, loadStoryboards, setupPreviews } from "./compare/timeline.js";
 
-const TOOL_KEYS = { s: "select", p: "pen", n: "line", a: "arrow", r: "rectangle", e: "ellipse", g: "angle", t: "text" };
 
 /** Where a side's <video> must be for the shared time now (null: that side is black). */
 function target(side) {
@@ -63,25 +63,15 @@ async function start() {
 
 function onKey(event) {
   if (event.target.closest("input, select, textarea")) return;
+  if (editingKey(event, { canDraw, undo, redo, remove, selected: () => state.selected, setTool })) return;
   const key = event.key;
-  const command = event.ctrlKey || event.metaKey;
-  if (command && (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey))) {
-    event.preventDefault();
-    if (canDraw) redo();
-  } else if (command && key.toLowerCase() === "z") {
-    event.preventDefault();
-    if (canDraw) undo();
-  } else if (key === " ") {
+  if (key === " ") {
     event.preventDefault();
     togglePlay();
   } else if (key === "," || key === "ArrowLeft") {
     step(-1);
   } else if (key === "." || key === "ArrowRight") {
     step(1);
-  } else if ((key === "Delete" || key === "Backspace") && canDraw && state.selected) {
-    remove(state.selected);
-  } else if (canDraw && !command && !event.altKey && TOOL_KEYS[key.toLowerCase()]) {
-    setTool(TOOL_KEYS[key.toLowerCase()]);
   }
 }
 

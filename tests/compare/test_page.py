@@ -510,3 +510,24 @@ def test_overlay_draws_on_the_clip_chosen(open_page, compared):
             [side, y],
         ), side
     screenshot(page, "compare-overlay")
+
+
+def test_the_studios_editing_keys_work_on_the_panes(open_page, compared):
+    comparison = compared["comparison"]
+    page = open_compare(open_page, compared["coach"], comparison)
+    wait_settled(page)
+    page.locator("body").click(position={"x": 1, "y": 1})  # focus out of any field
+    for letter, tool in {"r": "rectangle", "t": "text", "s": "select", "n": "line"}.items():
+        page.keyboard.press(letter)
+        expect(page.locator(f'.tool[data-tool="{tool}"]')).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("c")  # the studio's calibration: no such tool here, nothing changes
+    expect(page.locator('.tool[data-tool="line"]')).to_have_attribute("aria-pressed", "true")
+    drag_on(page, "left", (0.2, 0.2), (0.6, 0.6))
+    expect(page.locator("#studio-message")).to_contain_text("Saved on the left clip")
+    line = Annotation.objects.get(comparison_id=comparison.pk)
+    with responded(page, "DELETE"):
+        page.keyboard.press("Control+z")  # undo the drawing
+    assert not Annotation.objects.filter(pk=line.pk).exists()
+    with responded(page, "POST", "/restore"):
+        page.keyboard.press("Control+Shift+z")  # redo it
+    wait_until(lambda: Annotation.objects.filter(pk=line.pk).exists(), what="redone")

@@ -1,26 +1,11 @@
 // Keyboard shortcuts: space plays, , and . step a frame, J K L shuttle, [ and ] change speed,
-// f fullscreen,
-// Ctrl/Cmd+Z undo, Ctrl/Cmd+Shift+Z or Ctrl+Y redo, Delete removes the selection, and a letter per
-// tool (the measuring ones too: C calibrate, D distance, I timer, X track).
+// f fullscreen, and the editing keys both pages share (lib/keys.js: undo, redo, delete, a letter
+// per tool, the measuring ones too: C calibrate, D distance, I timer, X track).
+import { editingKey } from "../lib/keys.js";
 import { canDraw } from "./dom.js";
 import { frameStep, shuttle, stepSpeed, toggleFullscreen, togglePlay } from "./player.js";
 import { state } from "./state.js";
 import { redo, remove, setTool, undo } from "./tools.js";
-
-const TOOL_KEYS = {
-  s: "select",
-  p: "pen",
-  n: "line",
-  a: "arrow",
-  r: "rectangle",
-  e: "ellipse",
-  g: "angle",
-  t: "text",
-  c: "calibration",
-  d: "distance",
-  i: "timer",
-  x: "track",
-};
 
 function playbackKey(key) {
   if (key === "," || key === "ArrowLeft") frameStep(-1);
@@ -33,15 +18,9 @@ function playbackKey(key) {
 
 export function onKey(event) {
   if (event.target.closest("input, textarea, select, dialog")) return;
+  if (editingKey(event, { canDraw, undo, redo, remove, selected: () => state.selected, setTool })) return;
   const key = event.key;
-  const command = event.ctrlKey || event.metaKey;
-  if (command && (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey))) {
-    event.preventDefault();
-    if (canDraw) redo();
-  } else if (command && key.toLowerCase() === "z") {
-    event.preventDefault();
-    if (canDraw) undo();
-  } else if (!event.ctrlKey && !event.metaKey && !event.altKey && playbackKey(key)) {
+  if (!event.ctrlKey && !event.metaKey && !event.altKey && playbackKey(key)) {
     event.preventDefault();
   } else if (key === "[") {
     stepSpeed(-1);
@@ -49,9 +28,5 @@ export function onKey(event) {
     stepSpeed(1);
   } else if (key === "f" || key === "F") {
     toggleFullscreen();
-  } else if ((key === "Delete" || key === "Backspace") && canDraw && state.selected) {
-    remove(state.selected);
-  } else if (canDraw && !event.ctrlKey && !event.metaKey && TOOL_KEYS[key.toLowerCase()]) {
-    setTool(TOOL_KEYS[key.toLowerCase()]);
   }
 }
