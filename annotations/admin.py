@@ -13,35 +13,19 @@ from django.utils.html import format_html
 
 from annotations import comments, services
 from annotations.models import Annotation, AnnotationType, Comment
+from config.admin_deletes import ServiceDeletes
 from videos.models import Video
 from videos.storage import media_url
 
 
-class ModerationActions(admin.ModelAdmin):
+class ModerationActions(ServiceDeletes):
     """Hide, unhide and delete through the app's services (an annotation's audio files, a
-    comment's replies and notifications go with it), one by one and logged; Django's bulk
-    delete, which would skip the services, is taken away. Subclasses say how to hide and
-    delete one item (`_hide`, `_delete`) and what the items are called (`noun`)."""
-
-    noun = "item"
+    comment's replies and notifications go with it), one by one and logged (deleting:
+    config.admin_deletes). Subclasses say how to hide and delete one item (`_hide`, `_delete`)
+    and what the items are called (`noun`)."""
 
     def _hide(self, obj: Any, hidden: bool) -> None:
         raise NotImplementedError
-
-    def _delete(self, obj: Any) -> None:
-        raise NotImplementedError
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        self._delete(obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset:
-            self._delete(obj)
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet[Any], *, hidden: bool) -> None:
         done, verb = ("Hidden.", "Hid") if hidden else ("Unhidden.", "Unhid")
@@ -59,11 +43,7 @@ class ModerationActions(admin.ModelAdmin):
         self._set_hidden(request, queryset, hidden=False)
 
     def _delete_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        items = list(queryset)
-        self.log_deletions(request, queryset)
-        for obj in items:
-            self._delete(obj)
-        self.message_user(request, f"Deleted {len(items)} {self.noun}(s).", messages.SUCCESS)
+        self.delete_each(request, queryset, f"{{count}} {self.noun}(s)")
 
 
 class AnnotationChangeList(ChangeList):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.admin_deletes import ServiceDeletes
 from config.errors import ApplicationError
 from processing.models import ProcessingJob
 from videos import services
@@ -60,7 +61,8 @@ class OwnerRoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(ServiceDeletes):
+    noun = "video"
     list_display = [
         "thumbnail",
         "title",
@@ -128,17 +130,8 @@ class VideoAdmin(admin.ModelAdmin):
             poster,
         )
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # ours removes the files too
-        return actions
-
-    def delete_model(self, request: HttpRequest, obj: Video) -> None:
-        services.video_delete(video=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
-        for video in queryset:
-            services.video_delete(video=video)
+    def _delete(self, obj: Video) -> None:
+        services.video_delete(video=obj)  # with every stored file, annotation and comparison
 
     @admin.action(description="Hide (with a reason the owner sees)", permissions=["change"])
     def hide_videos(
@@ -200,12 +193,7 @@ class VideoAdmin(admin.ModelAdmin):
         description="Delete, with every stored file and annotation", permissions=["delete"]
     )
     def delete_videos(self, request: HttpRequest, queryset: QuerySet[Video]) -> None:
-        self.log_deletions(request, queryset)
-        count = 0
-        for video in queryset:
-            services.video_delete(video=video)
-            count += 1
-        self.message_user(request, f"Deleted {count} video(s) and their files.", messages.SUCCESS)
+        self.delete_each(request, queryset, "{count} video(s) and their files")
 
     @admin.action(description="Export metadata as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Video]) -> HttpResponse:
@@ -247,7 +235,7 @@ class ComparisonShareInline(admin.TabularInline):
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(admin.ModelAdmin):
+class ComparisonAdmin(ServiceDeletes):
     """Comparisons are the owner's arrangement of two videos: staff look, open the page and
     delete (through the service, so pane drawings and exports go too); nothing else to edit."""
 
@@ -299,25 +287,11 @@ class ComparisonAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # ours removes drawings and exports too
-        return actions
+    noun = "comparison"
 
-    def delete_model(self, request: HttpRequest, obj: Comparison) -> None:
-        services.comparison_delete(comparison=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comparison]) -> None:
-        for comparison in queryset:
-            services.comparison_delete(comparison=comparison)
+    def _delete(self, obj: Comparison) -> None:
+        services.comparison_delete(comparison=obj)  # with its drawings and exports
 
     @admin.action(description="Delete, with its drawings and exports", permissions=["delete"])
     def delete_comparisons(self, request: HttpRequest, queryset: QuerySet[Comparison]) -> None:
-        self.log_deletions(request, queryset)
-        count = 0
-        for comparison in queryset:
-            services.comparison_delete(comparison=comparison)
-            count += 1
-        self.message_user(
-            request, f"Deleted {count} comparison(s) with their drawings.", messages.SUCCESS
-        )
+        self.delete_each(request, queryset, "{count} comparison(s) with their drawings")

@@ -1,7 +1,10 @@
 """Staff moderation through the admin, driven with the test client against the real database."""
 
+from pathlib import Path
+
 import pytest
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import DELETION, LogEntry
+from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from accounts.roles import roles_sync_permissions
@@ -215,11 +218,32 @@ def test_comparisons_listed_opened_and_deleted_with_their_drawings(moderation):
     # Nothing to add or edit: a comparison is its owner's arrangement.
     assert client.get("/admin/videos/comparison/add/").status_code == 403
     assert 'name="title"' not in detail
+    # Storage refusing (a file where the comparison's folder goes): kept, said, not logged.
+    blocker = Path(default_storage.path(f"comparisons/{created['id']}"))
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"not a folder")
+    refused = client.post(
+        "/admin/videos/comparison/",
+        {"action": "delete_comparisons", "_selected_action": [created["id"]]},
+        follow=True,
+    )
+    assert "Kept 1 comparison(s): Storage is unavailable" in refused.content.decode()
+    single = client.post(
+        f"/admin/videos/comparison/{created['id']}/delete/", {"post": "yes"}, follow=True
+    )
+    assert single.status_code == 200 and "Not deleted: Storage is unavailable" in (
+        single.content.decode()
+    )
+    assert api.get(f"/api/v1/comparisons/{created['id']}").status_code == 200
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+    blocker.unlink()
+
     response = client.post(
         "/admin/videos/comparison/",
         {"action": "delete_comparisons", "_selected_action": [created["id"]]},
     )
     assert response.status_code == 302
+    assert LogEntry.objects.get(action_flag=DELETION).object_repr.startswith("Week 1 vs model")
     assert api.get(f"/api/v1/comparisons/{created['id']}").status_code == 404
     assert not Annotation.objects.filter(pk=drawn.json()["id"]).exists()
     assert Video.objects.filter(pk=video.pk).exists()  # the videos stay
