@@ -202,7 +202,9 @@ class FormReceiver:
 
     async def open_file(self) -> receiving.BlockSink:
         self.scan = await asyncio.to_thread(receiving.start_scan)
-        self.file = open(self.path, "wb")  # noqa: SIM115 - closed in finish/abandon
+        # r+b, not wb: the file is mkstemp's, empty; truncating it would make ext4 flush it
+        # when closed (auto_da_alloc), 0.4 s for 1 GiB before the answer.
+        self.file = open(self.path, "r+b")  # noqa: SIM115 - closed in finish/abandon
         return receiving.BlockSink(self.file, hashers=(self.sha256,), scan=self.scan)
 
     async def finish(self) -> ReceivedFile | None:

@@ -113,10 +113,14 @@ def open_for_append(path: str, offset: int) -> Any:
     except BlockingIOError:
         file.close()
         return None
-    if os.fstat(file.fileno()).st_size < offset:
+    size = os.fstat(file.fileno()).st_size
+    if size < offset:
         file.close()
         raise Conflict("The upload's received bytes are missing; start it again.")
-    file.truncate(offset)
+    if size > offset:
+        # Only when there is something to drop: ext4 flushes a file truncated to nothing when
+        # it is closed (auto_da_alloc), 0.4 s for 1 GiB at the end of every first PATCH.
+        file.truncate(offset)
     file.seek(offset)
     return file
 
