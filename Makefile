@@ -61,6 +61,7 @@ clean:
 
 ## Benchmarks (numbers, not assertions): ratios against a baseline run in the same process.
 bench: $(VENV)/.dev-installed
+	@bash deploy/scripts/ensure-test-services.sh
 	$(PY) -m tests.bench.bench_upload --size-mib $${BENCH_UPLOAD_MIB:-1024}
 	$(PY) -m tests.bench.bench_transcode --seconds $${BENCH_TRANSCODE_SECONDS:-30}
 	$(PY) -m tests.bench.bench_realtime --events $${BENCH_REALTIME_EVENTS:-200}

@@ -21,6 +21,8 @@ command -v clamd >/dev/null || apt_install clamav-daemon
 # The pages are built with npm and checked in Debian's Chromium (driven by Playwright for Python).
 command -v npm >/dev/null || apt_install nodejs npm
 [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+# wrk: the API benchmark's client (make bench).
+command -v wrk >/dev/null || apt_install wrk
 # promtool (Debian's prometheus package) checks and unit-tests the alert rules.
 command -v promtool >/dev/null || apt_install prometheus
 

@@ -2,8 +2,12 @@
 list) and of token refresh, with 1 and 20 concurrent clients, against `/health` on the same
 server under the same client as the ceiling. The server is `make run`'s stack (supervisord,
 WEB_CONCURRENCY uvicorn processes, SQLite, a private Redis: tests/reliability/load), seeded with
-about 100 ready videos of a staff user. The client is aiohttp in this process, one connection
-per simulated client.
+about 100 ready videos of a staff user. The client is wrk (C, epoll; tests/bench/wrk_api.lua
+adds the bearer token or rotates refresh tokens), one connection and thread per simulated
+client, so the client takes little of the cores the server needs. Each run also reports how
+busy the machine's cores were: with one client about one core works at a time (client, server,
+Redis take turns), so on N cores no number of clients can exceed about N / busy times the
+one-client rate.
 
 Then what each cache saves (config/caching.py), measured in one process on the stack's Redis:
 signing a page's media URLs against reading them from `media_urls`, on local storage, S3 and
@@ -14,8 +18,11 @@ CloudFront; rewriting a storyboard and a playlist against serving them through `
 import argparse
 import asyncio
 import json
-import time
-from dataclasses import dataclass, field
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 
@@ -65,51 +72,34 @@ print(video.pk)
 
 @dataclass
 class Run:
-    """One endpoint at one concurrency: requests served, their latencies, and errors."""
+    """One endpoint at one concurrency, as wrk reports it, and how busy the machine's cores
+    were meanwhile (all processes: server, client, Redis)."""
 
     name: str
     clients: int
+    requests: int = 0
     seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
+    p50: float = float("nan")  # seconds
+    p95: float = float("nan")
     errors: int = 0
+    busy_cores: float = 0.0
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return self.requests / self.seconds if self.seconds else 0.0
 
-    def quantile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+    @property
+    def cpu_ms(self) -> float:
+        """Machine CPU per request (server, Redis and client together)."""
+        return self.busy_cores / self.rate * 1000 if self.rate else float("nan")
 
     def line(self) -> str:
         return (
             f"{self.name:<12} {self.clients:>3} clients: {self.rate:7.1f} req/s"
-            f"  p50 {self.quantile(0.5) * 1000:6.1f} ms  p95 {self.quantile(0.95) * 1000:6.1f} ms"
+            f"  p50 {self.p50 * 1000:6.1f} ms  p95 {self.p95 * 1000:6.1f} ms"
+            f"  cores busy {self.busy_cores:4.2f} ({self.cpu_ms:5.2f} ms CPU a request)"
             + (f"  ERRORS {self.errors}" if self.errors else "")
         )
-
-
-class Client:
-    """What one simulated client sends: GETs with a bearer token, or rotating refreshes."""
-
-    def __init__(self, url: str, access: str, refresh: str) -> None:
-        self.url, self.access, self.refresh = url, access, refresh
-
-    async def get(self, session: aiohttp.ClientSession, path: str) -> int:
-        headers = {"Authorization": f"Bearer {self.access}"}
-        async with session.get(self.url + path, headers=headers) as response:
-            await response.read()
-            return response.status
-
-    async def rotate(self, session: aiohttp.ClientSession) -> int:
-        body = {"refresh": self.refresh}
-        async with session.post(self.url + "/api/v1/auth/token/refresh", json=body) as response:
-            payload = await response.read()
-            if response.status == 200:
-                self.refresh = json.loads(payload)["refresh"]
-            return response.status
 
 
 async def token_pair(session: aiohttp.ClientSession, url: str) -> tuple[str, str]:
@@ -119,30 +109,57 @@ async def token_pair(session: aiohttp.ClientSession, url: str) -> tuple[str, str
         return pair["access"], pair["refresh"]
 
 
-async def measure(url: str, name: str, path: str | None, clients: int, seconds: float) -> Run:
-    """`clients` loops, each on its own connection, for `seconds` (after a short warm-up)."""
-    run = Run(name, clients)
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        pairs = [await token_pair(session, url) for _ in range(clients)]
-        workers = [Client(url, access, refresh) for access, refresh in pairs]
-        warm_until = time.perf_counter() + min(1.0, seconds / 4)
-        until = warm_until + seconds
+async def token_pairs(url: str, count: int) -> list[tuple[str, str]]:
+    async with aiohttp.ClientSession() as session:
+        return [await token_pair(session, url) for _ in range(count)]
 
-        async def loop(client: Client) -> None:
-            while (now := time.perf_counter()) < until:
-                request = client.rotate(session) if path is None else client.get(session, path)
-                status = await request
-                if now < warm_until:
-                    continue
-                if status == 200:
-                    run.latencies.append(time.perf_counter() - now)
-                else:
-                    run.errors += 1
 
-        await asyncio.gather(*(loop(worker) for worker in workers))
-        run.seconds = seconds
-    return run
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+WRK_SCRIPT = Path(__file__).with_name("wrk_api.lua")
+
+
+def measure(url: str, name: str, path: str | None, clients: int, seconds: float) -> Run:
+    """wrk with `clients` connections, one thread each (wrk is C on epoll: the client takes a
+    small share of the two cores the server needs), for `seconds` after a 1 s warm-up."""
+    pairs = asyncio.run(token_pairs(url, clients))
+    env = {
+        **os.environ,
+        "WRK_ACCESS": pairs[0][0],
+        "WRK_REFRESH": ",".join(refresh for _, refresh in pairs) if path is None else "",
+    }
+    target = url + (path or "/api/v1/auth/token/refresh")
+    command = ["wrk", "-t", str(clients), "-c", str(clients), "-s", str(WRK_SCRIPT), target]
+    if path is not None:  # a warm-up; refresh tokens are spent by use
+        subprocess.run([*command[:1], "-d", "1s", *command[1:]], env=env, capture_output=True)
+    busy, total = cpu_jiffies()
+    out = subprocess.run(
+        [*command[:1], "-d", f"{seconds:.0f}s", "--timeout", "10s", *command[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    busy_after, total_after = cpu_jiffies()
+    result = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    requests, duration, p50, p95, _p99, errors = (int(v) for v in result.split()[1:])
+    cores = os.cpu_count() or 1
+    return Run(
+        name,
+        clients,
+        requests=requests - errors,
+        seconds=duration / 1e6,
+        p50=p50 / 1e6,
+        p95=p95 / 1e6,
+        errors=errors,
+        busy_cores=cores * (busy_after - busy) / max(1, total_after - total),
+    )
 
 
 def seed(target: Target, videos: int, annotations: int) -> str:
@@ -185,6 +202,8 @@ def main() -> None:
         "--no-cache-comparison", action="store_true", help="skip the runs without each cache"
     )
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench_api needs wrk (Debian package wrk; make bench installs it).")
 
     with local_target() as target:  # logging as make run has it (INFO: a line a request)
         video_id = seed(target, args.videos, args.annotations)
@@ -196,17 +215,25 @@ def main() -> None:
         chosen = {k: v for k, v in endpoints(video_id).items() if not args.only or k in args.only}
         for name, path in chosen.items():
             for clients in (1, args.clients):
-                run = asyncio.run(measure(target.url, name, path, clients, args.seconds))
+                run = measure(target.url, name, path, clients, args.seconds)
                 results[name, clients] = run
                 print("  " + run.line(), flush=True)
-        print("ratios (20 clients / 1 client; share of /health at 20 clients):")
+        cores = os.cpu_count() or 1
+        print(
+            "ratios (20 clients / 1 client; share of /health at 20 clients). What the cores allow:"
+            f" {cores} cores busy all the time at the CPU a request costs with 20 clients, against"
+            " the one-client rate (so 3x needs a request under load to cost at most 2/3 of its"
+            " one-client time in CPU, while alone it keeps about one core busy):"
+        )
         ceiling = results["health", args.clients].rate if "health" in chosen else 0
         for name in chosen:
             one, many = results[name, 1], results[name, args.clients]
+            bound = cores / (many.cpu_ms / 1000) / one.rate if one.rate and many.rate else 0
             print(
                 f"  {name:<12} scaling {many.rate / one.rate if one.rate else 0:4.2f}x"
+                f" (cores allow {bound:4.2f}x)"
                 f"  of /health {many.rate / ceiling if ceiling else 0:5.1%}"
-                f"  one client {one.quantile(0.5) * 1000:5.1f} ms"
+                f"  one client {one.p50 * 1000:5.1f} ms"
             )
         print("cache counters after the runs:", metrics_counters(target.url))
 

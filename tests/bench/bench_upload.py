@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -80,16 +81,23 @@ def rss_mib(pid: int) -> float:
 
 @dataclass
 class Measure:
-    """One upload, with the baseline measured just before it (the machine's load drifts)."""
+    """One upload's rounds, each after its own baseline (the machine's load drifts). The ratio
+    compares the best of each: on this VM writing 1 GiB into the page cache costs anywhere from
+    0.2 to 2 s of system time from one run to the next, to the baseline and uploads alike, and
+    the best of a few rounds is what the code costs without that noise (as timeit does)."""
 
-    seconds: float
-    baseline: float
-    server_cpu: float
-    baseline_cpu: float
+    seconds: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
+    baseline_cpu: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
-        return self.baseline / self.seconds
+        return min(self.baseline) / min(self.seconds)
+
+    @property
+    def median_ratio(self) -> float:
+        return statistics.median(b / s for b, s in zip(self.baseline, self.seconds, strict=True))
 
 
 @dataclass
@@ -214,8 +222,11 @@ def delete_video(base: str, token: str, video_id: str) -> None:
     assert status == 204, (status, body)
 
 
-def time_uploads(env: dict[str, str], payload: Path, parts: list[Path], run: Run) -> None:
-    """Each upload after its own baseline, against one server; each video deleted after."""
+def time_uploads(
+    env: dict[str, str], payload: Path, parts: list[Path], run: Run, rounds: int
+) -> None:
+    """Each upload `rounds` times, each after its own baseline, against one server; each video
+    deleted after."""
     port = 18000 + os.getpid() % 1000
     base = f"http://127.0.0.1:{port}"
     token = make_user_token(env, f"bench-{int(run.clamd)}")
@@ -233,14 +244,18 @@ def time_uploads(env: dict[str, str], payload: Path, parts: list[Path], run: Run
         delete_video(base, token, time_tus(base, token, [small], small.stat().st_size)[1])
         run.idle_rss = rss_mib(server.pid)
         for name, upload in kinds.items():
-            baseline, baseline_cpu = baseline_seconds(payload, media)
-            os.sync()
-            cpu = cpu_seconds(server.pid)
-            seconds, video_id = upload()
-            server_cpu = cpu_seconds(server.pid) - cpu
-            run.measures[name] = Measure(seconds, baseline, server_cpu, baseline_cpu)
-            run.peak_rss = peak_rss_mib(server.pid)
-            delete_video(base, token, video_id)
+            measure = run.measures[name] = Measure()
+            for _ in range(rounds):
+                baseline, baseline_cpu = baseline_seconds(payload, media)
+                os.sync()
+                cpu = cpu_seconds(server.pid)
+                seconds, video_id = upload()
+                measure.server_cpu.append(cpu_seconds(server.pid) - cpu)
+                measure.seconds.append(seconds)
+                measure.baseline.append(baseline)
+                measure.baseline_cpu.append(baseline_cpu)
+                run.peak_rss = peak_rss_mib(server.pid)
+                delete_video(base, token, video_id)
 
 
 def print_run(size: int, run: Run) -> dict[str, float]:
@@ -250,11 +265,20 @@ def print_run(size: int, run: Run) -> dict[str, float]:
     for name, measure in run.measures.items():
         label = f"{name}{' + clamd' if run.clamd else ''}"
         ratios[label] = measure.ratio
+        seconds, baseline = min(measure.seconds), min(measure.baseline)
         print(
-            f"  {label:<28}: {measure.seconds:6.2f} s {mib / measure.seconds:6.0f} MiB/s"
-            f" | baseline {measure.baseline:5.2f} s {mib / measure.baseline:6.0f} MiB/s"
-            f" | ratio {measure.ratio:.2f} | CPU s: server {measure.server_cpu:5.2f},"
-            f" baseline {measure.baseline_cpu:5.2f}",
+            f"  {label:<28}: {seconds:6.2f} s {mib / seconds:6.0f} MiB/s"
+            f" | baseline {baseline:5.2f} s {mib / baseline:6.0f} MiB/s"
+            f" | ratio {measure.ratio:.2f} (median of rounds {measure.median_ratio:.2f})"
+            f" | CPU s: server {min(measure.server_cpu):5.2f},"
+            f" baseline {min(measure.baseline_cpu):5.2f}",
+            flush=True,
+        )
+        print(
+            "      rounds, upload / baseline s: "
+            + ", ".join(
+                f"{u:.2f}/{b:.2f}" for u, b in zip(measure.seconds, measure.baseline, strict=True)
+            ),
             flush=True,
         )
     growth = run.peak_rss - run.idle_rss
@@ -270,11 +294,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--no-clamd", action="store_true", help="skip the runs with clamd")
+    parser.add_argument("--rounds", type=int, default=3, help="of each upload; the best counts")
     parser.add_argument("--json", help="also write the ratios to this file")
     options = parser.parse_args()
     size = options.size_mib * CHUNK
     print(f"upload benchmark: {size // CHUNK} MiB over loopback, client curl; each upload against")
-    print("its own baseline (read + sha256 + write to the media folder), measured just before")
+    print("its own baseline (read + sha256 + write to the media folder), measured just before;")
+    print(f"{options.rounds} rounds of each, the best of each compared")
     ratios: dict[str, float] = {}
     with workdir("bench-upload-") as work:
         env = upload_env(work, size)
@@ -282,13 +308,13 @@ def main() -> None:
         parts = split_payload(payload, work / "parts")
         manage(env, "migrate", "-v", "0")
         run = Run(clamd=False)
-        time_uploads(env, payload, parts, run)
+        time_uploads(env, payload, parts, run, options.rounds)
         ratios.update(print_run(size, run))
         if not options.no_clamd and shutil.which("clamd"):
             clamd, address = start_clamd(work / "clamd", scan_limit(size) + 64 * CHUNK)
             try:
                 run = Run(clamd=True)
-                time_uploads(upload_env(work, size, address), payload, parts, run)
+                time_uploads(upload_env(work, size, address), payload, parts, run, options.rounds)
                 ratios.update(print_run(size, run))
             finally:
                 clamd.terminate()
