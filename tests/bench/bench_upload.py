@@ -262,6 +262,7 @@ def print_run(size: int, run: Run) -> dict[str, float]:
     """One server's results (printed as soon as they are in); returns the ratios."""
     mib = size / CHUNK
     ratios: dict[str, float] = {}
+    best_baseline = min(min(measure.baseline) for measure in run.measures.values())
     for name, measure in run.measures.items():
         label = f"{name}{' + clamd' if run.clamd else ''}"
         ratios[label] = measure.ratio
@@ -269,7 +270,8 @@ def print_run(size: int, run: Run) -> dict[str, float]:
         print(
             f"  {label:<28}: {seconds:6.2f} s {mib / seconds:6.0f} MiB/s"
             f" | baseline {baseline:5.2f} s {mib / baseline:6.0f} MiB/s"
-            f" | ratio {measure.ratio:.2f} (median of rounds {measure.median_ratio:.2f})"
+            f" | ratio {measure.ratio:.2f} (median of rounds {measure.median_ratio:.2f};"
+            f" against the run's best baseline {best_baseline / seconds:.2f})"
             f" | CPU s: server {min(measure.server_cpu):5.2f},"
             f" baseline {min(measure.baseline_cpu):5.2f}",
             flush=True,
