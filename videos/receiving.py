@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 # Hand-off size: large enough that the per-block costs (thread hand-off, syscalls) vanish,
 # small enough that the web process holds at most a few of them per upload.
 BLOCK = 2 * 1024 * 1024
-IOV_MAX = 1024  # Linux's limit on the pieces of one writev
+IOV_MAX = os.sysconf("SC_IOV_MAX")  # the most pieces one writev takes (1024 on Linux)
 
 
 def start_scan() -> clamav.StreamScan | None:
@@ -107,13 +107,17 @@ class BlockSink:
             logger.debug("block dropped while abandoning an upload", exc_info=True)
 
     def _write(self, block: list[bytes | memoryview]) -> None:
-        """The block in one system call (the GIL released once), past the file object's buffer:
-        it holds nothing, every write of the upload comes through here."""
-        self.file.flush()
+        """The block in one system call (the GIL released once), past the file object's
+        buffers. A sink only appends: seeking to the end first writes out what the file object
+        still holds (the S3 spool's tail) and drops any read-ahead, so the descriptor's
+        position is the file's end whatever was done with the object before."""
+        self.file.seek(0, os.SEEK_END)
         fd = self.file.fileno()
         views = [memoryview(piece) for piece in block]
         while views:
             done = os.writev(fd, views[:IOV_MAX])
+            if done <= 0:
+                raise OSError(f"writev wrote nothing to {self.file.name!r}")
             self.written += done
             while views and done >= len(views[0]):  # a short write: go on where it stopped
                 done -= len(views[0])

@@ -50,3 +50,26 @@ def test_bytes_written_through_the_file_object_first_stay_first(tmp_path):
     sink_into(tmp_path / "spool", pieces, opened_with=head)
 
     assert (tmp_path / "spool").read_bytes() == head + b"".join(pieces)
+
+
+def test_the_sink_appends_after_the_file_object_read_from_the_start(tmp_path):
+    # As the S3 spool is: written, rewound and read (its read-ahead moved the descriptor to
+    # somewhere in the middle), then filled again by the sink.
+    first = os.urandom(64 * 1024)
+    pieces: list[bytes | memoryview] = [os.urandom(receiving.BLOCK // 2) for _ in range(3)]
+    digest = hashlib.sha256()
+
+    async def run() -> None:
+        with open(tmp_path / "spool", "wb+") as file:
+            file.write(first)
+            file.seek(0)
+            assert file.read(10) == first[:10]
+            sink = receiving.BlockSink(file, hashers=(digest,))
+            for piece in pieces:
+                if sink.add(piece):
+                    await sink.flush()
+            await sink.close()
+
+    asyncio.run(run())
+
+    assert (tmp_path / "spool").read_bytes() == first + b"".join(pieces)
