@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
@@ -11,6 +12,7 @@ from accounts import pages as account_pages
 from annotations import pages as annotation_pages
 from config import health
 from config.api import error_response
+from config.db import POOL_RETRY_AFTER_SECONDS, pool_exhausted
 from config.errors import ErrorCode
 from videos import pages as video_pages
 from videos import views as video_views
@@ -51,11 +53,23 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if pool_exhausted():  # every database connection busy: a moment's wait, not a bug
+        return busy(request)
     if request.path.startswith("/api/"):
         return error_response(
             ErrorCode.SERVER_ERROR, "Something went wrong on our side; it was logged.", 500
         )
     return defaults.server_error(request)
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    detail = "The service is busy; try again in a few seconds."
+    headers = {"Retry-After": str(POOL_RETRY_AFTER_SECONDS)}
+    if request.path.startswith("/api/"):
+        return error_response(ErrorCode.SERVICE_UNAVAILABLE, detail, 503, headers)
+    # Rendered without the request, as Django's 500 page: its context would read the database.
+    page = loader.get_template("503.html").render({"detail": detail})
+    return HttpResponse(page, status=503, headers=headers)
 
 
 handler404 = not_found

@@ -5,9 +5,26 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.media import EICAR
+
+
+def db_thread(target: Callable[..., Any], *args: Any, **kwargs: Any) -> threading.Thread:
+    """A thread that uses the database as a worker does: its connections go back (to the pool)
+    when it ends. A thread that ends holding one loses the pool that connection for good."""
+
+    def run() -> None:
+        from django.db import connections
+
+        try:
+            target(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run)
 
 
 def free_port() -> int:

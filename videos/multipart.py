@@ -29,6 +29,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from accounts.authentication import user_from_access_token
 from config.asgi_guard import Refusal, respond
+from config.db import POOL_RETRY_AFTER_SECONDS, pool_exhausted, release_connections
 from config.errors import ErrorCode
 from processing import clamav
 from videos import metrics, receiving
@@ -249,7 +250,16 @@ async def receive_form(form: FormReceiver, receive: Any) -> bool:
 async def handle_plain_upload(app: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
     """Receive a plain upload's body, then let Django's view decide about it. The file is
     removed (unless the view moved it into storage) before any answer goes out."""
-    if not await _may_send_a_body(scope):
+    try:
+        may_send = await _may_send_a_body(scope)
+    except Exception as error:
+        if not pool_exhausted(error):
+            raise
+        await respond(send, BUSY)  # every database connection taken: no byte read yet
+        return
+    finally:
+        await release_connections()  # Django's view takes its own, after the body
+    if not may_send:
         await respond(send, NOT_SIGNED_IN)
         return
     boundary = parse_options_header(_content_type(scope))[1].get(b"boundary", b"")
@@ -287,6 +297,12 @@ async def handle_plain_upload(app: Any, scope: dict[str, Any], receive: Any, sen
         remove()
 
 
+BUSY = Refusal(
+    503,
+    ErrorCode.SERVICE_UNAVAILABLE,
+    "The service is busy; try again in a few seconds.",
+    ((b"retry-after", str(POOL_RETRY_AFTER_SECONDS).encode()),),
+)
 NOT_SIGNED_IN = Refusal(
     401,
     ErrorCode.NOT_AUTHENTICATED,

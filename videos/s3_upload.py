@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from config.db import outside_requests
 from config.errors import Conflict
 from videos import storage
 from videos.metrics import timed_storage
@@ -99,9 +100,10 @@ class PartWriter:
             Bucket=bucket, Key=_object_name(original_key(self.upload.pk))
         )
         multipart_id = str(created["UploadId"])
-        saved = TusUpload.objects.filter(
-            pk=self.upload.pk, lock_token=self.token, s3_upload_id=""
-        ).update(s3_upload_id=multipart_id)
+        with outside_requests():  # called in the event loop's executor
+            saved = TusUpload.objects.filter(
+                pk=self.upload.pk, lock_token=self.token, s3_upload_id=""
+            ).update(s3_upload_id=multipart_id)
         if not saved:
             client.abort_multipart_upload(
                 Bucket=bucket,

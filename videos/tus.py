@@ -29,6 +29,7 @@ from django.utils.http import http_date
 
 from accounts.models import User
 from config.api import UUID_PATTERN
+from config.db import POOL_RETRY_AFTER_SECONDS, pool_exhausted, release_connections
 from config.errors import ApplicationError, ErrorCode
 from config.logging import bind_log_context, log_context
 from config.middleware import request_id_or_new
@@ -72,10 +73,20 @@ class TusApp:
             reply = await self.dispatch(scope, headers, receive)
         except ApplicationError as error:
             reply = Reply(error.status_code, dict(error.headers), error.as_dict())
-        except Exception:
-            logger.exception("tus request failed")
-            reply = error_reply(500, ErrorCode.SERVER_ERROR, "Something went wrong on our side.")
+        except Exception as error:
+            if pool_exhausted(error):  # every database connection busy: resume in a moment
+                logger.warning("tus request found no free database connection")
+                reply = error_reply(
+                    503, ErrorCode.SERVICE_UNAVAILABLE, "The service is busy; resume shortly."
+                )
+                reply.headers["Retry-After"] = str(POOL_RETRY_AFTER_SECONDS)
+            else:
+                logger.exception("tus request failed")
+                reply = error_reply(
+                    500, ErrorCode.SERVER_ERROR, "Something went wrong on our side."
+                )
         finally:
+            await release_connections()
             log_context.reset(token)
         reply.headers["X-Request-ID"] = request_id
         await self.respond(send, reply)

@@ -6,6 +6,7 @@ import tempfile
 from datetime import timedelta
 from typing import Any
 
+from config.db import postgresql_pool
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -87,6 +88,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"  # keeps the WAL open between requests
     # The embedded default is shared by several web processes, the worker, the sweeper and the
     # watchdog: WAL lets readers run beside the one writer, a write transaction takes its lock
     # when it begins (IMMEDIATE: waited for, never a "database is locked" halfway through), and
@@ -99,6 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# PostgreSQL: a pool of connections per process (`config.db.postgresql_pool`).
+DATABASES["default"].setdefault("OPTIONS", {}).update(postgresql_pool(DATABASES["default"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MONGODB_URL = env("MONGODB_URL", default="")
 if MONGODB_URL:

@@ -43,10 +43,19 @@ def test_ready_503_when_redis_is_unreachable(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_ready_503_when_database_is_unreachable(client, monkeypatch):
-    # The check opens its own connection from these settings, so point them at a closed port.
+    # The check connects from these settings (through a pool made from them, on PostgreSQL), so
+    # point them at a closed port, and make the pool again from them.
+    database = connections["default"]
     monkeypatch.setitem(connections.settings["default"], "PORT", str(closed_port()))
     monkeypatch.setitem(connections.settings["default"], "HOST", "127.0.0.1")
-    response = client.get("/ready")
+    if database.vendor == "postgresql":
+        database.close_pool()  # type: ignore[attr-defined]
+    try:
+        response = client.get("/ready")
+    finally:
+        monkeypatch.undo()
+        if database.vendor == "postgresql":
+            database.close_pool()  # type: ignore[attr-defined]  # the next tests' pool
     assert response.status_code == 503
     body = response.json()
     assert body["checks"]["database"].startswith("error:")

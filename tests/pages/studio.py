@@ -1,7 +1,6 @@
 """The studio's browser-test helpers: a processed video shared with a coach and a viewer (the
 `coaching` fixture lives in conftest.py), and pointer and player helpers."""
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 from processing import pipeline
 from tests.factories import make_user, make_video
 from tests.media import make_clip
+from tests.services import db_thread
 from videos.models import ScanStatus, VideoShare, VideoStatus
 
 FPS = 25
@@ -25,7 +25,7 @@ def in_thread(function, *args, **kwargs):
         except Exception as error:  # pragma: no cover - re-raised below
             errors.append(error)
 
-    worker = threading.Thread(target=run)
+    worker = db_thread(run)
     worker.start()
     worker.join()
     if errors:

@@ -2,7 +2,6 @@
 the status filter, pages, and live progress from the real-time channel."""
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 from annotations import realtime
 from tests.factories import make_user, make_video, ready_video
 from tests.pages.conftest import PHONE, screenshot
+from tests.services import db_thread
 from videos.models import Moderation, SharePermission, Video, VideoStatus
 from videos.services import video_share
 
@@ -53,7 +53,7 @@ def library(clips):
 
 def publish(video: Video, event: str, payload: dict) -> None:
     """From another thread: Playwright's sync API keeps an event loop in the test's thread."""
-    thread = threading.Thread(target=realtime.publish, args=(video.pk, event, payload))
+    thread = db_thread(realtime.publish, video.pk, event, payload)
     thread.start()
     thread.join()
 

@@ -1,13 +1,12 @@
 """The studio on a video still processing: it plays the published part and follows it."""
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
 from processing import ladder, pipeline
 from tests.factories import make_user, make_video
 from tests.media import make_clip
+from tests.services import db_thread
 from videos.models import ScanStatus, Video, VideoStatus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -27,7 +26,7 @@ def test_plays_while_processing_and_follows_the_live_edge(open_page, tmp_path, m
     video = make_video(
         owner, status=VideoStatus.UPLOADED, content=clip.read_bytes(), scan_status=ScanStatus.CLEAN
     )
-    processing = threading.Thread(target=pipeline.process_video, kwargs={"video_id": str(video.pk)})
+    processing = db_thread(pipeline.process_video, video_id=str(video.pk))
     page = open_page(owner)
     page.goto(f"/videos/{video.pk}")
     expect(page.locator("#processing")).to_be_visible()  # nothing published yet

@@ -1,4 +1,3 @@
-import threading
 import time
 
 import psutil
@@ -7,6 +6,7 @@ import pytest
 from processing import pipeline
 from tests.factories import make_video, stored_files
 from tests.media import make_clip
+from tests.services import db_thread
 from videos.models import ScanStatus, Video, VideoStatus
 from videos.services import video_delete
 
@@ -27,7 +27,7 @@ def test_delete_while_processing_stops_ffmpeg_and_leaves_nothing(athlete, tmp_pa
         content=clip.read_bytes(),
         scan_status=ScanStatus.CLEAN,
     )
-    worker = threading.Thread(target=pipeline.process_video, kwargs={"video_id": str(video.pk)})
+    worker = db_thread(pipeline.process_video, video_id=str(video.pk))
     worker.start()
     deadline = time.monotonic() + 60
     while not ffmpeg_children():  # the transcode: the pipeline's one ffmpeg

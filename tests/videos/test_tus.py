@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import socket
-import threading
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from tusclient import client as tus_client
 
 from tests.factories import make_user, stored_files
 from tests.media import EICAR
+from tests.services import db_thread
 from videos.models import TusUpload, Video, VideoStatus
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -180,7 +180,7 @@ def test_two_patches_at_the_same_offset(asgi_server, athlete_user):
             url, data=slow_body(byte), headers=headers, timeout=30
         )
 
-    threads = [threading.Thread(target=send, args=(b,)) for b in (b"a", b"b")]
+    threads = [db_thread(send, b) for b in (b"a", b"b")]
     for thread in threads:
         thread.start()
         time.sleep(0.05)
