@@ -12,7 +12,10 @@ one-client rate.
 Then what each cache saves (config/caching.py), measured in one process on the stack's Redis:
 signing a page's media URLs against reading them from `media_urls`, on local storage, S3 and
 CloudFront; rewriting a storyboard and a playlist against serving them through `documents`.
-`python -m tests.bench.bench_api [--seconds 5] [--videos 100] [--only list detail]`.
+`python -m tests.bench.bench_api [--seconds 5] [--videos 100] [--only list detail]`; with
+`--postgresql postgres://user@host:5432` the stack runs on a database made on that server for the
+run (and dropped after) instead of SQLite, as production does (its connections pooled; set
+DATABASE_POOL_MAX_SIZE=0 to compare without the pool).
 """
 
 import argparse
@@ -21,10 +24,14 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import psycopg
 
 from tests.bench.common import manage
 from tests.reliability.load.common import ADMIN, Target, local_target
@@ -193,6 +200,22 @@ def metrics_counters(url: str) -> dict[str, float]:
     return counters
 
 
+@contextmanager
+def database(server: str | None) -> Iterator[dict[str, str]]:
+    """No settings (the stack's SQLite), or a database of its own on a PostgreSQL server."""
+    if not server:
+        yield {}
+        return
+    name = f"bench_api_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"DATABASE_URL": f"{server.rstrip('/')}/{name}"}
+    finally:
+        with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="per endpoint and concurrency")
@@ -203,14 +226,23 @@ def main() -> None:
     parser.add_argument(
         "--no-cache-comparison", action="store_true", help="skip the runs without each cache"
     )
+    parser.add_argument(
+        "--postgresql", metavar="URL", help="a PostgreSQL server to run on instead of SQLite"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_api needs wrk (Debian package wrk; make bench installs it).")
 
-    with local_target() as target:  # logging as make run has it (INFO: a line a request)
+    with (
+        database(args.postgresql) as database_env,
+        local_target(**database_env) as target,  # logging as make run has it (a line a request)
+    ):
         video_id = seed(target, args.videos, args.annotations)
+        engine = "PostgreSQL" if database_env else "SQLite"
+        if database_env and os.environ.get("DATABASE_POOL_MAX_SIZE") == "0":
+            engine += " without the connection pool"
         print(
-            f"API benchmark: make run's stack (WEB_CONCURRENCY=2, SQLite), {args.videos} videos"
+            f"API benchmark: make run's stack (WEB_CONCURRENCY=2, {engine}), {args.videos} videos"
             f" of a staff user, {args.annotations} annotations, {args.seconds:.0f} s a run"
         )
         results: dict[tuple[str, int], Run] = {}
