@@ -101,6 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A pooled (or persistent) connection is checked before a request gets it: after a database
+# restart or failover the dead ones are replaced instead of failing a request each.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
 # PostgreSQL: a pool of connections per process (`config.db.postgresql_pool`).
 DATABASES["default"].setdefault("OPTIONS", {}).update(postgresql_pool(DATABASES["default"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

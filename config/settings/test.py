@@ -13,6 +13,7 @@ DATABASES["default"] = env.db(
     "TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/video_service"
 )
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as in base.py
 DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3, **postgresql_pool(DATABASES["default"])}
 # A Redis database of its own, so flushing it between tests touches nothing else.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/13")
