@@ -10,6 +10,34 @@ from config.env import env
 POOL_RETRY_AFTER_SECONDS = 5
 
 
+def database(config: dict[str, Any]) -> dict[str, Any]:
+    """A DATABASES entry (from `env.db`) set up for this service: the settings use it for
+    DATABASE_URL, the tests for TEST_DATABASE_URL, so both run the same way."""
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "django_prometheus.db.backends.postgresql"  # query metrics
+        options.setdefault("connect_timeout", 3)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "config.db.sqlite3"  # keeps the WAL open between requests
+        # The embedded default is shared by several web processes, the worker, the sweeper and
+        # the watchdog: WAL lets readers run beside the one writer, a write transaction takes
+        # its lock when it begins (IMMEDIATE: waited for, never a "database is locked" halfway
+        # through), and a writer waits up to `timeout` seconds for another to finish.
+        options.update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+            }
+        )
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    # A pooled (or persistent) connection is checked before a request gets it: after a database
+    # restart or failover the dead ones are replaced instead of failing a request each.
+    config["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+    options.update(postgresql_pool(config))
+    return config
+
+
 def postgresql_pool(database: dict[str, Any]) -> dict[str, Any]:
     """OPTIONS that give a PostgreSQL database a pool of connections in each process.
 

@@ -6,7 +6,7 @@ import tempfile
 from datetime import timedelta
 from typing import Any
 
-from config.db import postgresql_pool
+from config.db import database
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -81,31 +81,10 @@ TEMPLATES = [
 ]
 
 # --- Databases -------------------------------------------------------------------------------
+# How each engine is set up (pool, keeper, timeouts): `config.db.database`, for tests too.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": database(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"  # keeps the WAL open between requests
-    # The embedded default is shared by several web processes, the worker, the sweeper and the
-    # watchdog: WAL lets readers run beside the one writer, a write transaction takes its lock
-    # when it begins (IMMEDIATE: waited for, never a "database is locked" halfway through), and
-    # a writer waits up to `timeout` seconds for another to finish.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
-        }
-    )
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-# A pooled (or persistent) connection is checked before a request gets it: after a database
-# restart or failover the dead ones are replaced instead of failing a request each.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
-# PostgreSQL: a pool of connections per process (`config.db.postgresql_pool`).
-DATABASES["default"].setdefault("OPTIONS", {}).update(postgresql_pool(DATABASES["default"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MONGODB_URL = env("MONGODB_URL", default="")
 if MONGODB_URL:

@@ -1,6 +1,6 @@
 """`make test`: the real PostgreSQL and Redis, isolated key spaces."""
 
-from config.db import postgresql_pool
+from config.db import database
 from config.env import env
 
 from .base import *  # noqa: F403
@@ -9,12 +9,9 @@ from .base import CACHES, DATABASES, DRAMATIQ_BROKER, STORAGES
 SECRET_KEY = "test-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
 DEBUG = False
-DATABASES["default"] = env.db(
-    "TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/video_service"
+DATABASES["default"] = database(
+    env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/video_service")
 )
-DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # as in base.py
-DATABASES["default"]["OPTIONS"] = {"connect_timeout": 3, **postgresql_pool(DATABASES["default"])}
 # A Redis database of its own, so flushing it between tests touches nothing else.
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/13")
 CACHES["default"]["LOCATION"] = REDIS_URL

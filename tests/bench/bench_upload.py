@@ -44,10 +44,11 @@ def baseline_seconds(payload: Path, folder: Path) -> tuple[float, float]:
     """Read, sha256 and write the payload into the media folder: one loop, one process.
     Returns the wall and CPU seconds of its second lap.
 
-    The first lap warms the page pool: this VM hands memory freed for a few seconds back to its
-    host (virtio-balloon free page reporting), and writing into such pages costs 2-3x (1 GiB:
-    2.7 s against 1.0 s right after, measured on one machine). The lap's freed pages are what
-    the timed lap, and then the upload timed right after it, write into."""
+    The first lap warms the page pool: this VM hands memory back to its host soon after it is
+    freed (virtio-balloon free page reporting), and writing into such pages costs 2-3x (1 GiB:
+    2.7 s against 1.0 s right after, measured on one machine); the second lap runs on memory
+    the first one just used. A baseline slowed anyway is not less work: the ratio is taken
+    against the run's best one (print_run)."""
     for _ in range(2):
         elapsed, cpu = _baseline_lap(payload, folder)
     return elapsed, cpu

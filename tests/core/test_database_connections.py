@@ -5,24 +5,20 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import requests
+from django.conf import settings
 from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from config.db.sqlite3 import base as sqlite_backend
 from tests.factories import make_user
 from tests.videos.test_tus import auth
-
-
-def exhausted(self, timeout=None):
-    """ConnectionPool.getconn when every connection stays taken for the whole timeout."""
-    from psycopg_pool import PoolTimeout
-
-    raise PoolTimeout("couldn't get a connection after 10.00 sec")
 
 
 @pytest.fixture
@@ -71,12 +67,46 @@ def test_django_sqlite_alone_deletes_the_wal_at_each_close(sqlite_handler) -> No
     assert not Path(f"{path}-wal").exists()
 
 
-def test_sqlite_keeper_is_one_per_process(sqlite_handler) -> None:
-    make, _ = sqlite_handler
-    for value in range(3):
+def test_sqlite_keeper_is_opened_once_per_process(sqlite_handler) -> None:
+    make, path = sqlite_handler
+    write_and_close(make("config.db.sqlite3"), 0)
+    owner, keeper = sqlite_backend._keepers[str(path)]
+    held = _descriptors(path)
+    for value in range(1, 6):  # later requests' connections reuse it, none opens another
         write_and_close(make("config.db.sqlite3"), value)
-    owners = [pid for pid, _ in sqlite_backend._keepers.values()]
-    assert owners == [os.getpid()]
+    assert sqlite_backend._keepers[str(path)] == (os.getpid(), keeper) and owner == os.getpid()
+    # No descriptor of the file piles up (SQLite parks one closed connection's for reuse).
+    assert _descriptors(path) == held
+
+
+def _descriptors(path: Path) -> int:
+    return sum(_points_at(fd, path) for fd in os.listdir("/proc/self/fd"))
+
+
+def test_a_forked_process_opens_its_own_keeper_and_keeps_the_parents(sqlite_handler) -> None:
+    """A connection inherited across fork is never closed in the child (closing it would drop
+    the child's POSIX locks on the file); the child opens one of its own."""
+    make, path = sqlite_handler
+    write_and_close(make("config.db.sqlite3"), 0)
+    _, parents = sqlite_backend._keepers[str(path)]
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit status
+        ok = False
+        with contextlib.suppress(BaseException):
+            sqlite_backend.keep_open(str(path))
+            owner, keeper = sqlite_backend._keepers[str(path)]
+            ok = owner == os.getpid() and keeper is not parents
+            ok = ok and any(kept is parents for kept in sqlite_backend._inherited)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert sqlite_backend._keepers[str(path)] == (os.getpid(), parents)
+
+
+def _points_at(fd: str, path: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return os.readlink(f"/proc/self/fd/{fd}") == str(path)
+    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,64 +128,67 @@ def test_postgresql_requests_borrow_pooled_connections() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_request_that_finds_every_pooled_connection_taken_gets_a_503(
-    monkeypatch, client, django_user_model
-) -> None:
-    """Waiting in vain for a connection is the pool's PoolTimeout (raised here by the pool
-    itself, as after DATABASE_POOL_TIMEOUT_SECONDS): busy, try again, not a server error."""
+def test_requests_that_find_every_pooled_connection_taken_get_a_503(asgi_server, client) -> None:
+    """Every connection of the pool taken for longer than its timeout: the API, a page, tus and
+    a plain upload (before any of its body is read) answer 503 with Retry-After, not 500."""
     if connection.vendor != "postgresql":
         pytest.skip("the pool is PostgreSQL's")
-    client.force_login(django_user_model.objects.create_user("athlete", password="x" * 12))
+    user = make_user("uploader", role="athlete")
+    headers = auth(user)
+    client.force_login(user)
+    cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    with small_pool(timeout=0.5):
+        with connection.cursor() as cursor:  # this thread takes the pool's only connection
+            cursor.execute("SELECT 1")
+        responses = {
+            "api": requests.get(f"{asgi_server.url}/api/v1/videos", headers=headers, timeout=30),
+            "page": requests.get(f"{asgi_server.url}/", cookies=cookies, timeout=30),
+            "tus": requests.post(
+                f"{asgi_server.url}/api/v1/uploads/",
+                headers={**headers, "Tus-Resumable": "1.0.0", "Upload-Length": "1000"},
+                timeout=30,
+            ),
+            "plain": requests.post(
+                f"{asgi_server.url}/api/v1/videos",
+                headers={**headers, "Content-Type": "multipart/form-data; boundary=x"},
+                data=b"--x\r\n" + b"0" * 100_000,
+                timeout=30,
+            ),
+        }
+        connection.close()
+    for name, response in responses.items():
+        assert response.status_code == 503, (name, response.text)
+        assert response.headers["Retry-After"] == "5", name
+    for name in ("api", "tus", "plain"):
+        assert responses[name].json()["code"] == "service_unavailable", name
+    assert "Busy for a moment" in responses["page"].text
+    # The pool is whole again: the next request gets a connection.
+    assert requests.get(f"{asgi_server.url}/api/v1/videos", headers=headers, timeout=30).ok
+
+
+@contextmanager
+def small_pool(**options: Any) -> Iterator[None]:
+    """The test database's pool made again with one connection (and `options`), then as it was."""
+    pool = connection.settings_dict["OPTIONS"]["pool"]
     connection.close()
-    monkeypatch.setattr("psycopg_pool.ConnectionPool.getconn", exhausted)
-    client.raise_request_exception = False
-    api = client.get("/api/v1/videos")  # signed in by the session: the user is a query
-    page = client.get("/")
-    monkeypatch.undo()
-    assert api.status_code == 503 and api["Retry-After"] == "5"
-    assert api.json()["code"] == "service_unavailable"
-    assert page.status_code == 503 and "Busy for a moment" in page.content.decode()
+    connection.settings_dict["OPTIONS"]["pool"] = {**pool, "min_size": 1, "max_size": 1, **options}
+    connection.close_pool()  # type: ignore[attr-defined]  # made again from the options
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["OPTIONS"]["pool"] = pool
+        connection.close_pool()  # type: ignore[attr-defined]  # the next tests' pool
 
 
 @pytest.mark.django_db(transaction=True)
-def test_uploads_that_find_every_pooled_connection_taken_get_a_503(monkeypatch, asgi_server):
-    """The upload paths outside Django's handler (tus, the plain upload's credential check)
-    answer the same 503 before reading any of the body."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the pool is PostgreSQL's")
-    headers = auth(make_user("uploader", role="athlete"))
-    connection.close()
-    monkeypatch.setattr("psycopg_pool.ConnectionPool.getconn", exhausted)
-    tus = requests.post(
-        f"{asgi_server.url}/api/v1/uploads/",
-        headers={**headers, "Tus-Resumable": "1.0.0", "Upload-Length": "1000"},
-        timeout=30,
-    )
-    plain = requests.post(
-        f"{asgi_server.url}/api/v1/videos",
-        headers={**headers, "Content-Type": "multipart/form-data; boundary=x"},
-        data=b"--x\r\n" + b"0" * 100_000,
-        timeout=30,
-    )
-    monkeypatch.undo()
-    for response in (tus, plain):
-        assert response.status_code == 503, response.text
-        assert response.headers["Retry-After"] == "5"
-        assert response.json()["code"] == "service_unavailable"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_pooled_connection_the_server_ended_is_replaced_not_used(monkeypatch) -> None:
+def test_a_pooled_connection_the_server_ended_is_replaced_not_used() -> None:
     """After a database restart or failover the pool holds dead connections: the next request
     gets a live one, instead of an error. (On a pool of one: with several dead connections in
     a row, psycopg's pool waits 1, 2, 4 s between checks, bounded by the pool's timeout.)"""
     if connection.vendor != "postgresql":
         pytest.skip("the pool is PostgreSQL's")
-    connection.close()
-    small = {**connection.settings_dict["OPTIONS"]["pool"], "min_size": 1, "max_size": 1}
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "pool", small)
-    connection.close_pool()  # type: ignore[attr-defined]  # made again, of one connection
-    try:
+    with small_pool():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             first = cursor.fetchone()[0]
@@ -172,7 +205,3 @@ def test_a_pooled_connection_the_server_ended_is_replaced_not_used(monkeypatch) 
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             assert cursor.fetchone()[0] != first
-        connection.close()
-    finally:
-        monkeypatch.undo()
-        connection.close_pool()  # type: ignore[attr-defined]  # the next tests' pool

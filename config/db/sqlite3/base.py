@@ -22,6 +22,7 @@ import threading
 from django.db.backends.sqlite3 import base
 
 _keepers: dict[str, tuple[int, sqlite3.Connection]] = {}
+_inherited: list[sqlite3.Connection] = []  # a parent's keepers, held so they are never closed
 _keepers_lock = threading.Lock()
 
 
@@ -30,14 +31,16 @@ def keep_open(database: str) -> None:
     pid = os.getpid()
     with _keepers_lock:
         kept = _keepers.get(database)
-        if kept is not None and kept[0] == pid:
-            return
+        if kept is not None:
+            if kept[0] == pid:
+                return
+            _inherited.append(kept[1])  # dropping it would close it (and our locks) when freed
         uri = database.startswith("file:")
         keeper = sqlite3.connect(database, check_same_thread=False, uri=uri)
         # Open the WAL index (a connection that never read holds nothing); the statement ends
         # here, so no read transaction stays open.
         keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()
-        _keepers[database] = (pid, keeper)  # an inherited keeper is dropped, never closed
+        _keepers[database] = (pid, keeper)
 
 
 def forget_all() -> None:
@@ -47,6 +50,8 @@ def forget_all() -> None:
         for database, (owner, keeper) in list(_keepers.items()):
             if owner == pid:
                 keeper.close()
+            else:
+                _inherited.append(keeper)
             del _keepers[database]
 
 
